@@ -1,0 +1,321 @@
+"""The `kg` command line: a thin layer over the library.
+
+Exit codes: 0 ok (validation conforms, warnings allowed); 1 validation failed (SHACL violations);
+2 bad input or a file that cannot be loaded (the message names it and the fix).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from kg import paths
+from kg.errors import InputError, KGError
+
+EXIT_OK, EXIT_VALIDATION, EXIT_INPUT = 0, 1, 2
+HELP = __doc__
+
+app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+StoreOption = Annotated[
+    Path | None, typer.Option("--store", help="Store folder (default ./.kg, or $KG_STORE).", show_default=False)
+]
+
+
+def _fail(error: KGError) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {escape(str(error))}", markup=True)
+    err.print(f"  see README.md#{error.help_anchor}", style="dim")
+    return typer.Exit(
+        EXIT_INPUT
+        if isinstance(error, InputError)
+        else EXIT_VALIDATION
+        if error.__class__.__name__ == "ValidationFailed"
+        else EXIT_INPUT
+    )
+
+
+_global: dict[str, Path | None] = {"store": None}
+
+
+@app.callback()
+def _main(store: StoreOption = None) -> None:
+    """dipkg: a knowledge graph of diplomatic relations."""
+    _global["store"] = store
+
+
+def _open(store: Path | None, *, read_only: bool = False) -> Any:
+    from kg.store import Store, store_path
+
+    return Store(store_path(store or _global["store"]), read_only=read_only)
+
+
+@app.command()
+def convert(
+    files: Annotated[list[Path], typer.Argument(help="NAME.txt files or folders.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="turtle, trig, nt, nquads or jsonld.")] = "trig",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here instead of stdout.")] = None,
+) -> None:
+    """Convert documents to RDF without a store."""
+    from kg.convert import as_dataset, convert_file
+    from kg.documents import find_documents
+
+    formats = {"turtle": "turtle", "trig": "trig", "nt": "nt", "nquads": "nquads", "jsonld": "json-ld"}
+    if fmt not in formats:
+        err.print(f"error: unknown format {fmt!r}; use one of {', '.join(formats)}")
+        raise typer.Exit(EXIT_INPUT)
+    try:
+        converted = []
+        for path in find_documents(files):
+            item = convert_file(path)
+            for warning in item.warnings:
+                err.print(f"warning: {warning}", style="yellow")
+            converted.append(item)
+    except KGError as error:
+        raise _fail(error) from error
+    dataset = as_dataset(converted)
+    if fmt in ("turtle", "nt"):
+        from rdflib import Graph
+
+        merged = Graph()
+        for item in converted:
+            merged += item.graph
+        for prefix, ns in dataset.namespaces():
+            merged.bind(prefix, ns)
+        text = merged.serialize(format=formats[fmt])
+    else:
+        text = dataset.serialize(format=formats[fmt])
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+@app.command()
+def ingest(
+    sources: Annotated[list[Path], typer.Argument(help="Files or folders of NAME.txt documents.")],
+    store: StoreOption = None,
+) -> None:
+    """Add documents to the store; unchanged ones are skipped, changed ones replace their graph."""
+    from kg.build import ingest as run_ingest
+
+    try:
+        with _open(store) as opened:
+            report = run_ingest(opened, sources)
+    except KGError as error:
+        raise _fail(error) from error
+    for warning in report.warnings:
+        err.print(f"warning: {warning}", style="yellow")
+    out.print(
+        f"ingested: {len(report.added)} added, {len(report.replaced)} replaced, "
+        f"{len(report.skipped)} unchanged, {len(report.failed)} failed"
+    )
+    for failure in report.failed:
+        err.print(f"[bold red]error:[/] {escape(str(failure))}")
+    if report.failed:
+        raise typer.Exit(EXIT_INPUT)
+
+
+@app.command()
+def build(
+    sources: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders (default: the bundled corpus).")
+    ] = None,
+    store: StoreOption = None,
+) -> None:
+    """The main job: ingest, validate, reason and print what was found."""
+    from kg.build import build as run_build
+
+    try:
+        with _open(store) as opened:
+            result = run_build(opened, sources or [paths.CORPUS_DIR])
+    except KGError as error:
+        raise _fail(error) from error
+    for warning in result.ingest.warnings:
+        err.print(f"warning: {warning}", style="yellow")
+    s = result.summary
+    table = Table(title="dipkg build", show_header=False)
+    table.add_row(
+        "documents",
+        f"{s.documents} ({len(result.ingest.added)} added, {len(result.ingest.replaced)} "
+        f"replaced, {len(result.ingest.skipped)} unchanged, {len(result.ingest.failed)} failed)",
+    )
+    table.add_row("meetings", f"{s.meetings} " + ", ".join(f"{k}: {v}" for k, v in sorted(s.meetings_by_kind.items())))
+    table.add_row("persons", str(s.persons))
+    table.add_row("issues discussed", str(s.issues))
+    table.add_row("partnerships", str(s.partnerships))
+    table.add_row("agreements", str(s.agreements))
+    violations = sum(len(r.violations) for r in result.validation)
+    warnings = sum(len(r.warnings) for r in result.validation)
+    table.add_row(
+        "validation",
+        ("conforms" if result.conforms else "VIOLATIONS") + f" ({violations} violations, {warnings} warnings)",
+    )
+    table.add_row("inferred triples", str(s.inferred_triples))
+    out.print(table)
+    for failure in result.ingest.failed:
+        err.print(f"[bold red]error:[/] {escape(str(failure))}")
+    if result.ingest.failed:
+        raise typer.Exit(EXIT_INPUT)
+    if not result.conforms:
+        _print_findings(result.validation)
+        raise typer.Exit(EXIT_VALIDATION)
+
+
+def _print_findings(reports: list[Any]) -> None:
+    for report in reports:
+        if not report.findings:
+            continue
+        out.print(f"[bold]{escape(report.document)}[/]")
+        for finding in report.findings:
+            style = "red" if finding.severity == "Violation" else "yellow"
+            path = finding.path.rsplit("#", 1)[-1].rsplit("/", 1)[-1] if finding.path else "-"
+            value = f" value {finding.value}" if finding.value else ""
+            out.print(
+                f"  [{style}]{finding.severity}[/] " + escape(f"{finding.focus} {path}{value}: {finding.message}")
+            )
+
+
+@app.command()
+def validate(
+    store: StoreOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="text or turtle (the raw report).")] = "text",
+) -> None:
+    """Validate every document graph with SHACL (exit 1 on violations)."""
+    from kg.validate import validate_store
+
+    try:
+        with _open(store) as opened:
+            reports = validate_store(opened)
+    except KGError as error:
+        raise _fail(error) from error
+    if fmt == "turtle":
+        for report in reports:
+            if report.report is not None:
+                sys.stdout.write(report.report.serialize(format="turtle"))
+    else:
+        _print_findings(reports)
+        bad = [r for r in reports if not r.conforms]
+        out.print(f"{len(reports)} documents validated: {len(reports) - len(bad)} conform, {len(bad)} with violations")
+    if any(not r.conforms for r in reports):
+        raise typer.Exit(EXIT_VALIDATION)
+
+
+@app.command()
+def reason(store: StoreOption = None) -> None:
+    """Recompute the OWL RL closure into the inferred graph."""
+    from kg.reason import reason_store
+
+    try:
+        with _open(store) as opened:
+            result = reason_store(opened)
+    except KGError as error:
+        raise _fail(error) from error
+    out.print(f"inferred triples: {result.inferred_triples}")
+    if result.inconsistent:
+        err.print(f"inconsistent (owl:Nothing): {', '.join(result.inconsistent)}")
+        raise typer.Exit(EXIT_VALIDATION)
+
+
+@app.command()
+def query(
+    spec: Annotated[str, typer.Argument(help="A stored query name, a FILE.rq, or SPARQL text.")],
+    param: Annotated[list[str] | None, typer.Option("-p", "--param", help="name=value (repeat).")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv, tsv or json.")] = "table",
+    limit: Annotated[int | None, typer.Option(help="At most this many rows.")] = None,
+    offset: Annotated[int, typer.Option(help="Skip this many rows.")] = 0,
+    store: StoreOption = None,
+) -> None:
+    """Run a stored or ad-hoc SPARQL query over the store."""
+    from kg.queries import run_query
+
+    values: dict[str, str] = {}
+    for item in param or []:
+        if "=" not in item:
+            err.print(f"error: parameter {item!r} must be name=value")
+            raise typer.Exit(EXIT_INPUT)
+        name, value = item.split("=", 1)
+        values[name] = value
+    try:
+        with _open(store, read_only=True) as opened:
+            result = run_query(opened, spec, values, limit=limit, offset=offset)
+    except KGError as error:
+        raise _fail(error) from error
+    render_rows(result.columns, result.rows, fmt)
+
+
+def render_rows(columns: list[str], rows: list[list[Any]], fmt: str) -> None:
+    if fmt == "json":
+        sys.stdout.write(
+            json.dumps([dict(zip(columns, map(_plain, row), strict=True)) for row in rows], indent=1) + "\n"
+        )
+    elif fmt in ("csv", "tsv"):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([[_plain(v) for v in row] for row in rows])
+        sys.stdout.write(buffer.getvalue())
+    else:
+        table = Table(*columns)
+        for row in rows:
+            table.add_row(*[str(_plain(v)) for v in row])
+        out.print(table)
+        out.print(f"{len(rows)} rows", style="dim")
+
+
+def _plain(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, int | float | str | bool):
+        return value
+    return str(value)
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="turtle, trig, nquads, nt or jsonld.")] = "trig",
+    inferred: Annotated[bool, typer.Option("--inferred", help="Include the inferred graph.")] = False,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here instead of stdout.")] = None,
+    store: StoreOption = None,
+) -> None:
+    """Export the store for other graph tools."""
+    from kg.export import export as run_export
+
+    try:
+        with _open(store, read_only=True) as opened:
+            data = run_export(opened, fmt=fmt, include_inferred=inferred)
+    except KGError as error:
+        raise _fail(error) from error
+    if output:
+        output.write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+
+
+@app.command()
+def stats(store: StoreOption = None) -> None:
+    """Counts: documents, persons, meetings by kind, issues, inferred triples."""
+    from kg.build import summarize
+
+    try:
+        with _open(store, read_only=True) as opened:
+            s = summarize(opened)
+    except KGError as error:
+        raise _fail(error) from error
+    for name, value in vars(s).items():
+        out.print(f"{name}: {value}")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

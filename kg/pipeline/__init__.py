@@ -1,0 +1,1 @@
+"""The converter: text -> sentences -> mentions -> entities -> events -> RDF, one module per stage."""

@@ -1,0 +1,312 @@
+"""Stage 3, mentions -> entities: people with canonical names, posts and countries, and who each
+sentence refers to (names, surnames, pronouns, role and group mentions)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from kg.lexicon import Lexicon, fold
+from kg.pipeline.model import Document, Entities, Mentions, NameMention, Person, Role, Sentence, TitleMention
+from kg.pipeline.segment import tokenize
+
+# A bare one-word title such as "Minister Hayashi" is a short form; it adds no post of its own when the
+# person has a more specific one.
+_GENERIC_TITLES = {"minister", "secretary"}
+
+
+def canonical_name(tokens: Sequence[str]) -> tuple[str, str]:
+    """(canonical name, key) for the tokens of a name as written.
+
+    A word in capitals is the family name (the Japanese MOFA style "HAYASHI Yoshimasa"); the canonical
+    name puts the given names first. Other names keep the order in which they are written.
+
+    >>> canonical_name(["HAYASHI", "Yoshimasa"])
+    ('Yoshimasa Hayashi', 'Hayashi')
+    >>> canonical_name(["Batmunkh", "BATTSETSEG"])
+    ('Batmunkh Battsetseg', 'Battsetseg')
+    >>> canonical_name(["Cho", "Tae-yul"])
+    ('Cho Tae-yul', 'Tae-yul')
+    """
+    words = list(tokens)
+    capitals = [w for w in words if w.isupper() and len(w) > 1 and w.isalpha()]
+    if capitals and len(capitals) < len(words):
+        family = [_title_case(w) for w in words if w in capitals]
+        given = [w for w in words if w not in capitals]
+        return " ".join([*given, *family]), family[-1]
+    if capitals and len(words) == 1:
+        return _title_case(words[0]), _title_case(words[0])
+    return " ".join(words), words[-1]
+
+
+def _title_case(word: str) -> str:
+    return "-".join(part[:1].upper() + part[1:].lower() for part in word.split("-"))
+
+
+class EntityResolver:
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        patterns = lexicon.patterns
+        self.particles = {fold(p) for p in patterns["particles"]}
+        self.groups = sorted((g.split() for g in patterns["group_references"]), key=len, reverse=True)
+        self.male = set(patterns["pronouns_male"])
+        self.female = set(patterns["pronouns_female"])
+
+    def resolve(self, document: Document, sentences: Sequence[Sentence], mentions: Mentions) -> Entities:
+        home = self.home_country(document, sentences, mentions)
+        first = self._resolve_names(Entities(home_country=home), mentions)
+        # A capitalised name with no post and no honorific is more often a school, a slogan or a place than
+        # a person the guidelines ask for: keep people the text gives a post or an honorific.
+        kept = {i for i, p in enumerate(first.persons) if p.roles or p.honorific}
+        names = [m for m in mentions.names if first.name_links.get(m.span.start) in kept]
+        entities = self._resolve_names(Entities(home_country=home), mentions, names)
+        self._surnames(entities, sentences, mentions)
+        self._countries(entities, mentions)
+        self._pronouns_and_groups(entities, sentences, mentions)
+        return entities
+
+    def _resolve_names(
+        self, entities: Entities, mentions: Mentions, names: list[NameMention] | None = None
+    ) -> Entities:
+        persons = entities.persons
+        # Longer names first, so that a later "Hayashi" joins "Yoshimasa Hayashi".
+        ordered = sorted(
+            mentions.names if names is None else names, key=lambda m: (-len(self._core(m.tokens)), m.span.start)
+        )
+        for mention in ordered:
+            index = self._match(persons, mention.tokens)
+            if index is None:
+                if len(self._core(mention.tokens)) < 2 and mention.title is None and mention.honorific is None:
+                    continue
+                name, key = canonical_name(self._strip(mention.tokens))
+                persons.append(Person(key=key, name=name, first_sentence=mention.span.sentence))
+                index = len(persons) - 1
+            person = persons[index]
+            person.forms.add(mention.surface)
+            person.first_sentence = min(person.first_sentence, mention.span.sentence)
+            if mention.female is not None:
+                person.female = mention.female
+            if mention.honorific is not None:
+                person.honorific = True
+            entities.name_links[mention.span.start] = index
+            self._note(entities, mention.span.sentence, index, named=True)
+        self._roles(entities, mentions)
+        return entities
+
+    # -- identity -----------------------------------------------------------------------------------------
+    def _strip(self, tokens: Sequence[str]) -> list[str]:
+        return [t for t in tokens if t]
+
+    def _core(self, tokens: Sequence[str]) -> list[str]:
+        return [fold(t) for t in tokens if fold(t) not in self.particles]
+
+    def _match(self, persons: list[Person], tokens: Sequence[str]) -> int | None:
+        core = set(self._core(tokens))
+        if not core:
+            return None
+        candidates = []
+        for index, person in enumerate(persons):
+            known = set(self._core(person.name.split()))
+            if core <= known:
+                candidates.append(index)
+        return candidates[0] if len(candidates) == 1 else None
+
+    def _note(self, entities: Entities, sentence: int, index: int, *, named: bool) -> None:
+        refs = entities.references.setdefault(sentence, [])
+        if index not in refs:
+            refs.append(index)
+        if named:
+            names = entities.named.setdefault(sentence, [])
+            if index not in names:
+                names.append(index)
+        entities.persons[index].sentences.add(sentence)
+
+    # -- posts ----------------------------------------------------------------------------------------------
+    def _roles(self, entities: Entities, mentions: Mentions) -> None:
+        persons = entities.persons
+        linked: list[tuple[NameMention, int]] = [
+            (m, entities.name_links[m.span.start]) for m in mentions.names if m.span.start in entities.name_links
+        ]
+        for mention, index in linked:
+            title = mention.title
+            if title is None:
+                continue
+            kind: str | None = title.post_kind
+            country = title.country
+            if title.relational:
+                kind = self._counterpart_post(linked, mention)
+            if kind is None:
+                continue
+            if fold(title.surface) in _GENERIC_TITLES:
+                kind = "minister"
+                if any(r.post_kind in ("foreign-minister", "vice-minister", "minister") for r in persons[index].roles):
+                    continue
+            self._add_role(persons[index], Role(kind, country, mention.span.sentence), generic=fold(title.surface))
+
+    def _add_role(self, person: Person, role: Role, *, generic: str) -> None:
+        specific = any(r.post_kind in ("foreign-minister", "vice-minister") for r in person.roles)
+        if role.post_kind == "minister" and generic in _GENERIC_TITLES and specific:
+            return
+        if role.post_kind in ("foreign-minister", "vice-minister"):
+            person.roles[:] = [
+                r for r in person.roles if not (r.post_kind == "minister" and r.country in (None, role.country))
+            ]
+        for existing in person.roles:
+            if existing.post_kind == role.post_kind and (existing.country == role.country or role.country is None):
+                return
+            if existing.post_kind == role.post_kind and existing.country is None:
+                person.roles[person.roles.index(existing)] = role
+                return
+        person.roles.append(role)
+
+    def _counterpart_post(self, linked: list[tuple[NameMention, int]], mention: NameMention) -> str | None:
+        """A counterpart holds the post of the titled person it is a counterpart of (same sentence)."""
+        for other, _index in linked:
+            if other is mention or other.span.sentence != mention.span.sentence or other.title is None:
+                continue
+            if other.title.relational:
+                continue
+            return other.title.post_kind
+        return None
+
+    # -- surnames and role mentions -------------------------------------------------------------------------
+    def _surnames(self, entities: Entities, sentences: Sequence[Sentence], mentions: Mentions) -> None:
+        persons = entities.persons
+        token_owner: dict[str, list[int]] = {}
+        for index, person in enumerate(persons):
+            for word in set(self._core(person.name.split())):
+                if len(word) >= 3:
+                    token_owner.setdefault(word, []).append(index)
+        covered = {(m.span.start, m.span.end) for m in mentions.names}
+        for sentence in sentences:
+            for token in tokenize(sentence.text, sentence.start):
+                word = token.bare
+                if not word[:1].isupper():
+                    continue
+                owners = token_owner.get(fold(word), [])
+                if len(owners) == 1 and not any(a <= token.start < b for a, b in covered):
+                    self._note(entities, sentence.index, owners[0], named=True)
+                    persons[owners[0]].forms.add(word)
+        # "the Foreign Secretary said": a title with no name refers to the one person holding that post.
+        named_titles = {id(m.title) for m in mentions.names if m.title is not None}
+        for title in mentions.titles:
+            if id(title) in named_titles or title.relational:
+                continue
+            holders = [
+                i
+                for i, p in enumerate(persons)
+                if any(
+                    r.post_kind == title.post_kind and (title.country is None or r.country == title.country)
+                    for r in p.roles
+                )
+            ]
+            if len(holders) == 1:
+                self._note(entities, title.span.sentence, holders[0], named=False)
+
+    # -- countries ------------------------------------------------------------------------------------------
+    def home_country(self, document: Document, sentences: Sequence[Sentence], mentions: Mentions) -> str | None:
+        """The country whose ministry or press publishes the document, when it can be told."""
+        sources = [document.meta.publisher or ""]
+        sources.extend(s.text for s in sentences[:8] if s.text.startswith(("From:", "Source:", "By ")))
+        for source in sources:
+            folded = fold(source)
+            for pattern, code in self.lexicon.publishers:
+                if pattern and re.search(r"(?<!\w)" + re.escape(pattern) + r"(?!\w)", folded):
+                    if code is None:
+                        break
+                    return code
+            for name, code in self.lexicon.country_names.items():
+                if len(name) > 3 and re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", folded):
+                    return code
+        # Otherwise the first country the headline names (not as an adjective of someone else).
+        headline = document.meta.title or (sentences[0].text if sentences else "")
+        first_sentence_end = sentences[0].end if sentences else 0
+        for country in mentions.countries:
+            if country.span.start < first_sentence_end and not country.demonym:
+                return country.code
+        del headline
+        return None
+
+    def _countries(self, entities: Entities, mentions: Mentions) -> None:
+        in_play = Counter(c.code for c in mentions.countries)
+        for person in entities.persons:
+            for position, role in enumerate(person.roles):
+                if role.country is None:
+                    person.roles[position] = Role(
+                        role.post_kind, self._guess_country(entities, role, in_play, person), role.sentence
+                    )
+            person.roles[:] = _dedupe(person.roles)
+            countries = [r.country for r in person.roles if r.country]
+            person.country = countries[0] if countries else None
+
+    def _guess_country(self, entities: Entities, role: Role, in_play: Counter[str], person: Person) -> str | None:
+        home = entities.home_country
+        candidates = [home] if home else []
+        candidates += [code for code, _ in in_play.most_common() if code != home]
+        column = {
+            "president": "head-of-state",
+            "head-of-state": "head-of-state",
+            "prime-minister": "prime-minister",
+            "foreign-minister": "foreign-minister",
+        }.get(role.post_kind)
+        if column is None:
+            return candidates[0] if candidates else None
+        title_words = {"president": "president", "prime-minister": None, "head-of-state": None}
+        wanted = title_words.get(role.post_kind)
+        for code in candidates:
+            forms = self.lexicon.country_posts.get(code, {}).get(column, ())
+            if (
+                wanted is None
+                or any(wanted in fold(f) for f in forms)
+                or (
+                    role.post_kind == "president"
+                    and any(
+                        "president" in fold(f)
+                        for f in self.lexicon.country_posts.get(code, {}).get("prime-minister", ())
+                    )
+                )
+            ):
+                return code
+        return candidates[0] if candidates else None
+
+    # -- pronouns and groups ----------------------------------------------------------------------------------
+    def _pronouns_and_groups(self, entities: Entities, sentences: Sequence[Sentence], mentions: Mentions) -> None:
+        last: list[int] = []
+        for sentence in sentences:
+            words = [t.text.lower() for t in tokenize(sentence.text)]
+            named = entities.named.get(sentence.index, [])
+            if any(self._has_phrase(words, g) for g in self.groups):
+                entities.group_sentences.add(sentence.index)
+            if not named and last and words and words[0] in self.male | self.female:
+                gender_female = words[0] in self.female
+                match = [i for i in last if entities.persons[i].female in (None, gender_female)]
+                if match:
+                    self._note(entities, sentence.index, match[0], named=False)
+            if named:
+                last = named[:1]
+
+    @staticmethod
+    def _has_phrase(words: list[str], phrase: list[str]) -> bool:
+        n = len(phrase)
+        return any(words[i : i + n] == phrase for i in range(len(words) - n + 1))
+
+
+def _dedupe(roles: list[Role]) -> list[Role]:
+    seen: set[tuple[str, str | None]] = set()
+    out = []
+    for role in roles:
+        if (role.post_kind, role.country) not in seen:
+            seen.add((role.post_kind, role.country))
+            out.append(role)
+    return out
+
+
+def resolve_entities(
+    document: Document, sentences: Sequence[Sentence], mentions: Mentions, lexicon: Lexicon
+) -> Entities:
+    """Stage function: the people of the document and who each sentence refers to."""
+    return EntityResolver(lexicon).resolve(document, sentences, mentions)
+
+
+__all__ = ["EntityResolver", "TitleMention", "canonical_name", "resolve_entities"]

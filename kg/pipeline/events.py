@@ -1,0 +1,562 @@
+"""Stage 4, entities -> events: meetings, partnerships and agreements, with what ties them to sentences."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from kg.lexicon import Lexicon, fold
+from kg.pipeline.model import (
+    Agreement,
+    DateMention,
+    Document,
+    Entities,
+    Events,
+    Meeting,
+    Mentions,
+    Partnership,
+    Sentence,
+)
+
+_CLAUSE_BREAK = re.compile(r';|:\s|[,"”]+\s+(?=(?:which|who|where|while|whereas|but|and\s+(?:the|he|she|they))\b)')
+_HEADS = {"president": "head", "head-of-state": "head", "prime-minister": "head", "foreign-minister": "fm"}
+_DAY_OFFSETS = {
+    "a day after": -1,
+    "the previous day": -1,
+    "the day before": -1,
+    "a day earlier": -1,
+    "the next day": 1,
+    "a day later": 1,
+}
+
+
+@dataclass(frozen=True)
+class Trigger:
+    start: int  # absolute offset
+    end: int
+    phrase: str
+    kind: str | None
+    role: str | None
+    weak: bool
+    needs_object: bool
+
+
+class EventExtractor:
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        patterns = lexicon.patterns
+        triggers = sorted(patterns["meeting_triggers"], key=lambda t: -len(t["phrase"]))
+        self.triggers = [
+            (re.compile(r"(?<![\w-])" + re.escape(t["phrase"]) + r"(?![\w-])", re.IGNORECASE), t) for t in triggers
+        ]
+        self.modality = [
+            re.compile(r"(?<![\w-])" + re.escape(c) + r"(?![\w-])", re.IGNORECASE) for c in patterns["modality_cues"]
+        ]
+        self.referral = [
+            re.compile(r"(?<![\w-])" + re.escape(c) + r"(?![\w])", re.IGNORECASE) for c in patterns["referral_cues"]
+        ]
+        heads = "|".join(map(re.escape, patterns["occasion_heads"]))
+        cues = "|".join(map(re.escape, sorted(patterns["occasion_cues"], key=len, reverse=True)))
+        word = r"[A-Z0-9][\w’'\-]*"
+        self.occasion = re.compile(
+            rf"(?:{cues})\s+(?:the\s+)?(?P<occ>{word}(?:\s+(?:{word}|related|of|the|and|on|for|in)){{0,9}}?\s+(?:{heads})\b)"
+        )
+        self.agreement = re.compile(
+            r"\b(?P<trigger>"
+            + "|".join(map(re.escape, patterns["agreement_triggers"]))
+            + r")\b\s+(?P<np>(?:an?|the|two|three|several|\w+)?\s*(?:[\w\-]+\s+){0,3}?(?P<head>"
+            + "|".join(sorted(map(re.escape, patterns["agreement_heads"]), key=len, reverse=True))
+            + r")\b[^.;]*)",
+            re.IGNORECASE,
+        )
+        heads_p = "|".join(map(re.escape, sorted(patterns["partnership_heads"], key=len, reverse=True)))
+        cap = r"[A-Z][\w’'\-]*"
+        self.partnership = re.compile(
+            rf"(?P<name>(?:{cap}\s+){{0,6}}(?:{heads_p})(?:\s+(?:for|of|on)\s+{cap}(?:\s+(?:and|of|for|{cap}))*)?)"
+        )
+        self.change_cues = [c.lower() for c in patterns["partnership_change_cues"]]
+
+    # ----------------------------------------------------------------------------------------------
+    def extract(
+        self, document: Document, sentences: Sequence[Sentence], mentions: Mentions, entities: Entities
+    ) -> Events:
+        events = Events()
+        speech = re.compile(
+            r"\b(?:" + "|".join(map(re.escape, self.lexicon.patterns["speech_verbs"])) + r")\b", re.IGNORECASE
+        )
+        self.speech_sentences = {s.index for s in sentences if speech.search(s.text)}
+        by_sentence_dates: dict[int, list[DateMention]] = {}
+        for mention in mentions.dates:
+            by_sentence_dates.setdefault(mention.span.sentence, []).append(mention)
+        meeting_sentences: dict[int, list[int]] = {}
+        self.clauses: dict[int, list[tuple[int, int, int]]] = {}
+        for sentence in sentences:
+            for meeting, (a, b) in self._meetings_in(sentence, mentions, entities, by_sentence_dates, events):
+                index = self._merge(events.meetings, meeting)
+                self.clauses.setdefault(sentence.index, []).append((a, b, index))
+                meeting_sentences.setdefault(sentence.index, [])
+                if index not in meeting_sentences[sentence.index]:
+                    meeting_sentences[sentence.index].append(index)
+        self._dates_and_reporting(document, sentences, events, mentions, entities, by_sentence_dates)
+        self._issues(sentences, mentions, entities, events, meeting_sentences)
+        self._partnerships(sentences, mentions, entities, events, meeting_sentences, by_sentence_dates)
+        self._agreements(sentences, mentions, entities, events, by_sentence_dates)
+        return events
+
+    # -- meetings ------------------------------------------------------------------------------------------
+    def _find_triggers(self, sentence: Sentence) -> list[Trigger]:
+        found: list[Trigger] = []
+        for pattern, spec in self.triggers:
+            for match in pattern.finditer(sentence.text):
+                a, b = match.span()
+                if any(a < t.end - sentence.start and t.start - sentence.start < b for t in found):
+                    continue
+                found.append(
+                    Trigger(
+                        sentence.start + a,
+                        sentence.start + b,
+                        spec["phrase"],
+                        spec.get("kind"),
+                        spec.get("role"),
+                        bool(spec.get("weak")),
+                        bool(spec.get("needs_object")),
+                    )
+                )
+        return sorted(found, key=lambda t: t.start)
+
+    def _modal(self, sentence: Sentence, trigger: Trigger) -> bool:
+        """Is the trigger planned, hoped for, denied or cancelled rather than reported?"""
+        rel_start = trigger.start - sentence.start
+        before = sentence.text[max(0, rel_start - 45) : rel_start]
+        after = sentence.text[trigger.end - sentence.start : trigger.end - sentence.start + 40]
+        clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(before)), default=0)
+        before = before[clause_start:]
+        if any(p.search(before) for p in self.modality):
+            return True
+        after_clause = re.split(r"[,;.]", after)[0]
+        return bool(
+            re.search(
+                r"\b(?:not|never|scheduled|planned|postponed|cancel+ed|next|later|upcoming)\b",
+                after_clause,
+                re.IGNORECASE,
+            )
+        )
+
+    def _clause(self, sentence: Sentence, trigger: Trigger) -> tuple[int, int]:
+        """Absolute bounds of the clause holding the trigger."""
+        rel = trigger.start - sentence.start
+        start, end = 0, len(sentence.text)
+        for match in _CLAUSE_BREAK.finditer(sentence.text):
+            if match.end() <= rel:
+                start = match.end()
+            elif match.start() >= trigger.end - sentence.start:
+                end = match.start()
+                break
+        return sentence.start + start, sentence.start + end
+
+    def _meetings_in(
+        self,
+        sentence: Sentence,
+        mentions: Mentions,
+        entities: Entities,
+        dates: dict[int, list[DateMention]],
+        events: Events,
+    ) -> list[tuple[Meeting, tuple[int, int]]]:
+        triggers = [t for t in self._find_triggers(sentence) if not self._modal(sentence, t)]
+        if not triggers:
+            return []
+        named = entities.named.get(sentence.index, [])
+        refs = entities.references.get(sentence.index, [])
+        name_spans = [
+            (m.span.start, entities.name_links[m.span.start])
+            for m in mentions.names
+            if m.span.sentence == sentence.index and m.span.start in entities.name_links
+        ]
+        name_spans += self._surname_spans(sentence, entities)
+        meetings: list[tuple[Meeting, tuple[int, int]]] = []
+        strong = [t for t in triggers if not t.weak]
+        for trigger in strong or triggers:
+            a, b = self._clause(sentence, trigger)
+            in_clause = sorted({p for start, p in name_spans if a <= start < b})
+            participants = in_clause if len(in_clause) >= 2 else list(dict.fromkeys([*named, *refs]))
+            if len(participants) < 2 and sentence.index in entities.group_sentences and events.meetings:
+                participants = list(dict.fromkeys([*participants, *events.meetings[0].participants]))
+            if len(participants) < 2:
+                continue
+            if trigger.weak and not self._distinct_countries(participants, entities):
+                continue
+            kind = (
+                trigger.kind
+                if trigger.kind not in (None, "visit")
+                else self._kind_from_posts(participants, entities, trigger)
+            )
+            meeting = Meeting(kind=kind, participants=participants, sentences=[sentence.index])
+            if trigger.role == "host":
+                host = next((p for s, p in sorted(name_spans) if s < trigger.start and p in participants), None)
+                if host is not None:
+                    meeting.roles[host] = "host"
+                    for p in participants:
+                        meeting.roles.setdefault(p, "visitor")
+            meeting.reported = not self._referred(sentence, trigger, a)
+            self._place(meeting, sentence, mentions, trigger, kind)
+            self._occasion(meeting, sentence)
+            self._date(meeting, sentence, dates, trigger, a, b)
+            meetings.append((meeting, (a, b)))
+            if strong:
+                break  # one meeting per sentence from its first reported trigger
+        return meetings
+
+    def _surname_spans(self, sentence: Sentence, entities: Entities) -> list[tuple[int, int]]:
+        spans = []
+        for index in entities.named.get(sentence.index, []):
+            person = entities.persons[index]
+            for form in person.forms:
+                for match in re.finditer(r"(?<!\w)" + re.escape(form) + r"(?!\w)", sentence.text):
+                    spans.append((sentence.start + match.start(), index))
+        return spans
+
+    def _distinct_countries(self, participants: list[int], entities: Entities) -> bool:
+        countries = {entities.persons[p].country for p in participants}
+        return len(countries - {None}) >= 2
+
+    def _kind_from_posts(self, participants: list[int], entities: Entities, trigger: Trigger) -> str:
+        levels = []
+        for p in participants:
+            kinds = {_HEADS.get(r.post_kind, "other") for r in entities.persons[p].roles} or {"other"}
+            levels.append("head" if "head" in kinds else "fm" if "fm" in kinds else "other")
+        if all(level == "fm" for level in levels):
+            return "foreign-ministers-meeting"
+        if all(level == "head" for level in levels):
+            return "summit"
+        if "head" in levels and trigger.kind != "visit":
+            return "courtesy-call"
+        if trigger.kind == "visit":
+            return "visit"
+        return "other-meeting"
+
+    def _referred(self, sentence: Sentence, trigger: Trigger, clause_start: int) -> bool:
+        before = sentence.text[clause_start - sentence.start : trigger.start - sentence.start]
+        window = before[-60:]
+        if re.search(r"\b\w+(?:'s|’s)\s+(?:\w+\s+)?$", window) and trigger.kind in (
+            "visit",
+            "telephone-talk",
+            "summit",
+        ):
+            return True
+        return any(p.search(window) for p in self.referral)
+
+    def _place(self, meeting: Meeting, sentence: Sentence, mentions: Mentions, trigger: Trigger, kind: str) -> None:
+        if kind in ("telephone-talk", "video-conference"):
+            return
+        places = [p for p in mentions.places if p.span.sentence == sentence.index]
+        if not places:
+            return
+        places.sort(key=lambda p: (not p.venue, not p.is_city, abs(p.span.start - trigger.start)))
+        best = places[0]
+        if best.is_city and best.name != "-":
+            meeting.place_city = best.name
+        meeting.place_country = best.country
+
+    def _occasion(self, meeting: Meeting, sentence: Sentence) -> None:
+        match = self.occasion.search(sentence.text)
+        if match:
+            meeting.occasion = match.group("occ")
+
+    def _date(
+        self,
+        meeting: Meeting,
+        sentence: Sentence,
+        dates: dict[int, list[DateMention]],
+        trigger: Trigger,
+        a: int,
+        b: int,
+    ) -> None:
+        candidates = [d for d in dates.get(sentence.index, []) if d.precision != "year" or d.value]
+        in_clause = [d for d in candidates if a <= d.span.start < b]
+        pool = in_clause or candidates
+        if not pool:
+            return
+        best = min(pool, key=lambda d: abs(d.span.start - trigger.start))
+        meeting.date, meeting.date_precision, meeting.date_expression = best.value, best.precision, best.expression
+
+    def _merge(self, meetings: list[Meeting], new: Meeting) -> int:
+        for index, old in enumerate(meetings):
+            same = set(old.participants) == set(new.participants)
+            subset = set(new.participants) <= set(old.participants) or set(old.participants) <= set(new.participants)
+            dates_fit = old.date is None or new.date is None or old.date == new.date
+            if (same and dates_fit) or (subset and dates_fit and new.reported == old.reported):
+                if len(new.participants) > len(old.participants):
+                    old.participants = new.participants
+                old.sentences.extend(s for s in new.sentences if s not in old.sentences)
+                if old.kind in ("other-meeting", "visit", "courtesy-call") and new.kind not in (
+                    "other-meeting",
+                    "visit",
+                ):
+                    old.kind = new.kind
+                old.date = old.date or new.date
+                old.date_precision = old.date_precision or new.date_precision
+                old.date_expression = old.date_expression or new.date_expression
+                old.place_city = old.place_city or new.place_city
+                old.place_country = old.place_country or new.place_country
+                old.occasion = old.occasion or new.occasion
+                for person, role in new.roles.items():
+                    old.roles.setdefault(person, role)
+                return index
+        meetings.append(new)
+        return len(meetings) - 1
+
+    def _dates_and_reporting(
+        self,
+        document: Document,
+        sentences: Sequence[Sentence],
+        events: Events,
+        mentions: Mentions,
+        entities: Entities,
+        dates: dict[int, list[DateMention]],
+    ) -> None:
+        if not events.meetings:
+            return
+        main = events.meetings[0]
+        main.reported = True
+        if main.date is None:
+            # The lead often dates the encounter ("on Sunday") in a sentence that names the same people.
+            for sentence in sentences:
+                if set(main.participants) <= set(entities.references.get(sentence.index, [])):
+                    resolved = [d for d in dates.get(sentence.index, []) if d.value or d.relative]
+                    if resolved:
+                        d = resolved[0]
+                        main.date, main.date_precision, main.date_expression = d.value, d.precision, d.expression
+                        break
+        if main.date is None:
+            # A dateline: a line that is only a date, at the head of the document.
+            for sentence in sentences[:6]:
+                for d in dates.get(sentence.index, []):
+                    if d.value and len(sentence.text.strip()) - len(d.expression) < 16:
+                        main.date, main.date_precision, main.date_expression = d.value, d.precision, d.expression
+                        break
+                if main.date:
+                    break
+        for meeting in events.meetings[1:]:
+            expression = fold(meeting.date_expression or "")
+            if meeting.date is None and main.date and main.date_precision == "day":
+                for sentence_index in meeting.sentences:
+                    text = fold(sentences[sentence_index].text)
+                    for phrase, offset in _DAY_OFFSETS.items():
+                        if phrase in text or phrase == expression:
+                            meeting.date = (date.fromisoformat(main.date) + timedelta(days=offset)).isoformat()
+                            meeting.date_precision = "day"
+                            break
+            if main.date and meeting.date and meeting.date_precision != "day" and main.date_precision == "day":
+                meeting.reported = False
+            if meeting.date and main.date and meeting.date[:4] < main.date[:4]:
+                meeting.reported = False
+
+    def _issues(
+        self,
+        sentences: Sequence[Sentence],
+        mentions: Mentions,
+        entities: Entities,
+        events: Events,
+        meeting_sentences: dict[int, list[int]],
+    ) -> None:
+        if not events.meetings:
+            return
+        first_meeting_sentence = min(events.meetings[0].sentences)
+        for mention in mentions.issues:
+            target = self._meeting_at(
+                mention.span.sentence, mention.span.start, entities, events, first_meeting_sentence
+            )
+            if target is None:
+                continue
+            meeting = events.meetings[target]
+            if mention.issue not in meeting.issues:
+                meeting.issues.append(mention.issue)
+
+    def _meeting_at(
+        self, sentence: int, position: int, entities: Entities, events: Events, first_meeting_sentence: int
+    ) -> int | None:
+        """The meeting a passage speaks about: the meeting whose trigger clause holds it, else the reported
+        meeting whose people the sentence refers to."""
+        for a, b, index in self.clauses.get(sentence, []):
+            if a <= position < b:
+                return index
+        reported_here = [i for a, b, i in self.clauses.get(sentence, []) if events.meetings[i].reported]
+        if reported_here:
+            return reported_here[0]
+        return self._meeting_for(sentence, entities, events, {}, first_meeting_sentence)
+
+    def _meeting_for(
+        self,
+        sentence: int,
+        entities: Entities,
+        events: Events,
+        meeting_sentences: dict[int, list[int]],
+        first_meeting_sentence: int,
+    ) -> int | None:
+        """The meeting a sentence speaks about: its own trigger, else the one whose people it names."""
+        if sentence in meeting_sentences:
+            return meeting_sentences[sentence][0]
+        refs = set(entities.references.get(sentence, []))
+        if len(refs) == 1 and sentence not in self.speech_sentences and sentence not in entities.group_sentences:
+            refs = set()  # one person doing something else ("X visited a school") is not the meeting
+        ranked = []
+        for index, meeting in enumerate(events.meetings):
+            overlap = len(refs & set(meeting.participants))
+            if overlap == 0 or not meeting.reported:
+                continue
+            distance = min(abs(sentence - s) for s in meeting.sentences)
+            preceding = 0 if min(meeting.sentences) <= sentence else 1
+            ranked.append(((-overlap, preceding, distance), index))
+        if ranked:
+            return min(ranked)[1]
+        if sentence in entities.group_sentences and sentence >= first_meeting_sentence:
+            preceding_meetings = [
+                i for i, m in enumerate(events.meetings) if min(m.sentences) <= sentence and m.reported
+            ]
+            return preceding_meetings[-1] if preceding_meetings else 0
+        return None
+
+    # -- partnerships ------------------------------------------------------------------------------------------
+    def _partnerships(
+        self,
+        sentences: Sequence[Sentence],
+        mentions: Mentions,
+        entities: Entities,
+        events: Events,
+        meeting_sentences: dict[int, list[int]],
+        dates: dict[int, list[DateMention]],
+    ) -> None:
+        seen: dict[str, Partnership] = {}
+        for sentence in sentences:
+            for match in self.partnership.finditer(sentence.text):
+                name = match.group("name").strip()
+                words = name.split()
+                while words and (
+                    words[0] in self.lexicon.non_name_words - {"Special", "Strategic", "Comprehensive"}
+                    or words[0].lower() in ("a", "an", "the", "new")
+                ):
+                    words = words[1:]
+                name = " ".join(words)
+                if len(words) < 2:
+                    continue
+                if name.split()[0].lower() in ("partnership", "relationship"):
+                    continue
+                parties = self._parties(name, sentence, mentions, entities, events)
+                key = fold(re.sub(r"^[\w\-]+-[\w\-]+\s+", "", name)) if "-" in words[0] else fold(name)
+                partnership = seen.get(key)
+                if partnership is None:
+                    if len(parties) < 2:
+                        continue
+                    partnership = Partnership(name=name, parties=parties, sentence=sentence.index)
+                    seen[key] = partnership
+                    events.partnerships.append(partnership)
+                self._establishment(partnership, sentence, match.start(), entities, events, meeting_sentences, dates)
+                first = min(events.meetings[0].sentences) if events.meetings else 0
+                targets = set(meeting_sentences.get(sentence.index, []))
+                target = self._meeting_at(sentence.index, sentence.start + match.start(), entities, events, first)
+                if target is not None:
+                    targets.add(target)
+                by_people = self._meeting_for(sentence.index, entities, events, {}, first)
+                if by_people is not None:
+                    targets.add(by_people)
+                for index in targets:
+                    if partnership.name not in events.meetings[index].partnerships:
+                        events.meetings[index].partnerships.append(partnership.name)
+
+    def _parties(
+        self, name: str, sentence: Sentence, mentions: Mentions, entities: Entities, events: Events
+    ) -> list[str]:
+        first = name.split()[0]
+        if "-" in first:
+            codes = [
+                self.lexicon.country_names.get(fold(part)) or self.lexicon.demonyms.get(fold(part))
+                for part in first.split("-")
+            ]
+            if all(codes):
+                return sorted({c for c in codes if c})
+        found = {c.code for c in mentions.countries if c.span.sentence == sentence.index}
+        found |= {c for p in entities.named.get(sentence.index, []) if (c := entities.persons[p].country)}
+        if len(found) < 2 and events.meetings:
+            found |= {c for p in events.meetings[0].participants if (c := entities.persons[p].country)}
+        return sorted(found)
+
+    def _establishment(
+        self,
+        partnership: Partnership,
+        sentence: Sentence,
+        position: int,
+        entities: Entities,
+        events: Events,
+        meeting_sentences: dict[int, list[int]],
+        dates: dict[int, list[DateMention]],
+    ) -> None:
+        text = sentence.text.lower()
+        if not any(re.search(r"\b" + re.escape(cue) + r"\b", text) for cue in self.change_cues):
+            return
+        referred = [i for i in meeting_sentences.get(sentence.index, []) if not events.meetings[i].reported]
+        if referred and partnership.established_at is None:
+            meeting = events.meetings[referred[0]]
+            partnership.established_at = referred[0]
+            partnership.established_by = list(meeting.participants)
+            if (meeting.date and meeting.date_precision != "day") or meeting.date:
+                partnership.established = meeting.date
+        if partnership.established is None:
+            candidates = [d for d in dates.get(sentence.index, []) if d.value]
+            if candidates:
+                best = min(candidates, key=lambda d: abs(d.span.start - (sentence.start + position)))
+                partnership.established = best.value
+
+    # -- agreements -----------------------------------------------------------------------------------------------
+    def _agreements(
+        self,
+        sentences: Sequence[Sentence],
+        mentions: Mentions,
+        entities: Entities,
+        events: Events,
+        dates: dict[int, list[DateMention]],
+    ) -> None:
+        for sentence in sentences:
+            for match in self.agreement.finditer(sentence.text):
+                before = sentence.text[max(0, match.start() - 40) : match.start()]
+                if any(p.search(before) for p in self.modality):
+                    continue
+                np = match.group("np").strip()
+                np = re.split(r",\s+(?:and|while|which|as)\b|;", np)[0]
+                title = np[:1].upper() + np[1:]
+                title = re.sub(r"^(?:An?|The)\s+", "", title)
+                title = title[:1].upper() + title[1:]
+                signatories = [
+                    p
+                    for p in entities.named.get(sentence.index, [])
+                    if any(
+                        sentence.start + m.start() < sentence.start + match.start()
+                        for form in entities.persons[p].forms
+                        for m in re.finditer(re.escape(form), sentence.text)
+                    )
+                ]
+                if not signatories and sentence.index in entities.group_sentences and events.meetings:
+                    signatories = list(events.meetings[0].participants)
+                amounts = [
+                    a
+                    for a in mentions.amounts
+                    if a.span.sentence == sentence.index and a.span.start >= sentence.start + match.start()
+                ]
+                agreement = Agreement(title=title, sentence=sentence.index, signed_by=signatories)
+                if amounts:
+                    agreement.amount, agreement.currency = amounts[0].amount, amounts[0].currency
+                day_dates = [d for d in dates.get(sentence.index, []) if d.value and d.precision == "day"]
+                if day_dates:
+                    agreement.date = day_dates[0].value
+                elif events.meetings and set(signatories) & set(events.meetings[0].participants):
+                    main = events.meetings[0]
+                    agreement.date = main.date if main.date_precision == "day" else None
+                events.agreements.append(agreement)
+
+
+def extract_events(
+    document: Document, sentences: Sequence[Sentence], mentions: Mentions, entities: Entities, lexicon: Lexicon
+) -> Events:
+    """Stage function: meetings, partnerships and agreements of one document."""
+    return EventExtractor(lexicon).extract(document, sentences, mentions, entities)
