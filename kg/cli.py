@@ -317,5 +317,69 @@ def stats(store: StoreOption = None) -> None:
         out.print(f"{name}: {value}")
 
 
+@app.command()
+def evaluate(
+    directories: Annotated[list[Path], typer.Argument(help="Folders with NAME.txt and NAME.gold.json.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Per-document scores and errors.")] = False,
+    min_meeting_f1: Annotated[float, typer.Option(help="Exit 1 when meeting F1 is lower.")] = 0.0,
+    min_role_f1: Annotated[float, typer.Option(help="Exit 1 when role F1 is lower.")] = 0.0,
+    min_person_f1: Annotated[float, typer.Option(help="Exit 1 when person F1 is lower.")] = 0.0,
+    min_issue_f1: Annotated[float, typer.Option(help="Exit 1 when issue F1 is lower.")] = 0.0,
+    min_partnership_f1: Annotated[float, typer.Option(help="Exit 1 when partnership F1 is lower.")] = 0.0,
+    min_agreement_f1: Annotated[float, typer.Option(help="Exit 1 when agreement F1 is lower.")] = 0.0,
+    min_date_accuracy: Annotated[float, typer.Option(help="Exit 1 when date accuracy is lower.")] = 0.0,
+    min_place_accuracy: Annotated[float, typer.Option(help="Exit 1 when place accuracy is lower.")] = 0.0,
+    min_kind_accuracy: Annotated[float, typer.Option(help="Exit 1 when kind accuracy is lower.")] = 0.0,
+    min_reported_accuracy: Annotated[float, typer.Option(help="Exit 1 when reported accuracy is lower.")] = 0.0,
+) -> None:
+    """Score the converter against gold annotations (exit 1 when a --min-* figure falls short)."""
+    from kg.evaluate import evaluate as run_evaluate
+
+    try:
+        result = run_evaluate(directories)
+    except KGError as error:
+        raise _fail(error) from error
+    total = result.total
+    if fmt == "json":
+        sys.stdout.write(json.dumps(result.as_dict(verbose=verbose), indent=1) + "\n")
+    else:
+        if verbose:
+            for name, scores in result.documents.items():
+                figures = " ".join(f"{k}={c.f1:.2f}" for k, c in scores.counts.items())
+                out.print(f"[bold]{escape(name)}[/] {figures}")
+                for line in scores.errors:
+                    out.print("   " + escape(line), style="dim")
+        table = Table("measure", "precision", "recall", "F1 / accuracy", title=f"{len(result.documents)} documents")
+        for name, c in total.counts.items():
+            table.add_row(name, f"{c.precision:.3f}", f"{c.recall:.3f}", f"{c.f1:.3f}")
+        for name, a in total.accuracy.items():
+            table.add_row(f"{name} accuracy", "", "", f"{a.value:.3f} ({a.correct}/{a.total})")
+        out.print(table)
+    limits = {
+        "meetings": min_meeting_f1,
+        "roles": min_role_f1,
+        "persons": min_person_f1,
+        "issues": min_issue_f1,
+        "partnerships": min_partnership_f1,
+        "agreements": min_agreement_f1,
+    }
+    accuracy_limits = {
+        "date": min_date_accuracy,
+        "place": min_place_accuracy,
+        "kind": min_kind_accuracy,
+        "reported": min_reported_accuracy,
+    }
+    short = [f"{k} F1 {total.counts[k].f1:.3f} < {v}" for k, v in limits.items() if total.counts[k].f1 < v]
+    short += [
+        f"{k} accuracy {total.accuracy[k].value:.3f} < {v}"
+        for k, v in accuracy_limits.items()
+        if total.accuracy[k].value < v
+    ]
+    if short:
+        err.print("below threshold: " + "; ".join(short))
+        raise typer.Exit(EXIT_VALIDATION)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()

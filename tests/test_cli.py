@@ -175,3 +175,22 @@ def test_cli_convert_needs_no_store(runner: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "<https://w3id.org/dipkg/id/person/yoshimasa-hayashi>" in result.stdout
     assert not (tmp_path / ".kg").exists()
+
+
+def test_cli_evaluate_scores_seeds_and_enforces_thresholds(runner: CliRunner) -> None:
+    seeds = str(paths.CORPUS_DIR / "seeds")
+    result = runner.invoke(app, ["evaluate", seeds, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert figures["documents"] == 2
+    assert figures["total"]["meetings"]["f1"] == 1.0
+    assert figures["total"]["date_accuracy"]["value"] == 1.0
+    strict = runner.invoke(app, ["evaluate", seeds, "--min-meeting-f1", "1.01"])
+    assert strict.exit_code == 1
+    assert "meetings F1 1.000 < 1.01" in strict.output
+
+
+def test_cli_evaluate_missing_folder_exits_2(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["evaluate", str(tmp_path / "none")])
+    assert result.exit_code == 2
+    assert "no such folder" in result.output

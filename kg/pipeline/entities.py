@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from kg.lexicon import Lexicon, fold
+from kg.pipeline.mentions import NAME_SUFFIXES
 from kg.pipeline.model import Document, Entities, Mentions, NameMention, Person, Role, Sentence, TitleMention
 from kg.pipeline.segment import tokenize
 
@@ -30,6 +31,9 @@ def canonical_name(tokens: Sequence[str]) -> tuple[str, str]:
     ('Cho Tae-yul', 'Tae-yul')
     """
     words = list(tokens)
+    if any(w.endswith(".") or w in NAME_SUFFIXES for w in words):
+        plain = [w for w in words if not (w.endswith(".") or w in NAME_SUFFIXES)]
+        return " ".join(words), (plain[-1] if plain else words[-1])
     capitals = [w for w in words if w.isupper() and len(w) > 1 and w.isalpha()]
     if capitals and len(capitals) < len(words):
         family = [_title_case(w) for w in words if w in capitals]
@@ -99,7 +103,10 @@ class EntityResolver:
         return [t for t in tokens if t]
 
     def _core(self, tokens: Sequence[str]) -> list[str]:
-        return [fold(t) for t in tokens if fold(t) not in self.particles]
+        """The distinctive tokens of a name: no particles, initials or suffixes."""
+        return [
+            fold(t) for t in tokens if fold(t) not in self.particles and not t.endswith(".") and t not in NAME_SUFFIXES
+        ]
 
     def _match(self, persons: list[Person], tokens: Sequence[str]) -> int | None:
         core = set(self._core(tokens))
@@ -273,11 +280,31 @@ class EntityResolver:
     # -- pronouns and groups ----------------------------------------------------------------------------------
     def _pronouns_and_groups(self, entities: Entities, sentences: Sequence[Sentence], mentions: Mentions) -> None:
         last: list[int] = []
+        author = self._author(entities, sentences)
+        lead: tuple[list[int], bool] | None = None
         for sentence in sentences:
-            words = [t.text.lower() for t in tokenize(sentence.text)]
+            raw = [t.text for t in tokenize(sentence.text)]
+            words = [w.lower() for w in raw]
             named = entities.named.get(sentence.index, [])
             if any(self._has_phrase(words, g) for g in self.groups):
                 entities.group_sentences.add(sentence.index)
+            quoted = any(q in sentence.text for q in ('"', "“", "”"))
+            if author is not None and not quoted:
+                if "I" in raw or "my" in words or "me" in words:
+                    self._note(entities, sentence.index, author, named=False)
+                if "we" in words or "our" in words or "us" in words:
+                    self._note(entities, sentence.index, author, named=False)
+                    entities.group_sentences.add(sentence.index)
+            # A list introduced by "At the meeting, the three Ministers:" speaks of the same people.
+            if lead is not None and re.match(r"^(?:[-•*–—]|\d+[.)])\s", sentence.text):
+                for person in lead[0]:
+                    self._note(entities, sentence.index, person, named=False)
+                if lead[1]:
+                    entities.group_sentences.add(sentence.index)
+            elif sentence.text.rstrip().endswith(":"):
+                lead = (list(entities.references.get(sentence.index, [])), sentence.index in entities.group_sentences)
+            else:
+                lead = None
             if not named and last and words and words[0] in self.male | self.female:
                 gender_female = words[0] in self.female
                 match = [i for i in last if entities.persons[i].female in (None, gender_female)]
@@ -285,6 +312,14 @@ class EntityResolver:
                     self._note(entities, sentence.index, match[0], named=False)
             if named:
                 last = named[:1]
+
+    def _author(self, entities: Entities, sentences: Sequence[Sentence]) -> int | None:
+        """The person in a byline near the top (a short line naming one person): "I" in a media release."""
+        for sentence in sentences[:8]:
+            named = entities.named.get(sentence.index, [])
+            if len(named) == 1 and len(sentence.text) < 60:
+                return named[0]
+        return None
 
     @staticmethod
     def _has_phrase(words: list[str], phrase: list[str]) -> bool:
@@ -306,7 +341,13 @@ def resolve_entities(
     document: Document, sentences: Sequence[Sentence], mentions: Mentions, lexicon: Lexicon
 ) -> Entities:
     """Stage function: the people of the document and who each sentence refers to."""
-    return EntityResolver(lexicon).resolve(document, sentences, mentions)
+    key = id(lexicon)
+    if key not in _RESOLVERS:
+        _RESOLVERS[key] = EntityResolver(lexicon)
+    return _RESOLVERS[key].resolve(document, sentences, mentions)
+
+
+_RESOLVERS: dict[int, EntityResolver] = {}
 
 
 __all__ = ["EntityResolver", "TitleMention", "canonical_name", "resolve_entities"]

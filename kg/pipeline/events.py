@@ -28,6 +28,11 @@ _DAY_OFFSETS = {
     "the day before": -1,
     "a day earlier": -1,
     "the next day": 1,
+    "earlier in the day": 0,
+    "later in the day": 0,
+    "the same day": 0,
+    "earlier that day": 0,
+    "later that day": 0,
     "a day later": 1,
 }
 
@@ -61,7 +66,7 @@ class EventExtractor:
         cues = "|".join(map(re.escape, sorted(patterns["occasion_cues"], key=len, reverse=True)))
         word = r"[A-Z0-9][\w’'\-]*"
         self.occasion = re.compile(
-            rf"(?:{cues})\s+(?:the\s+)?(?P<occ>{word}(?:\s+(?:{word}|related|of|the|and|on|for|in)){{0,9}}?\s+(?:{heads})\b)"
+            rf"(?:{cues})\s+(?:the\s+)?(?P<occ>{word}(?:\s+(?:{word}|related|of|the|and|on|for|in)){{0,9}}\s+(?:{heads})\b)"
         )
         self.agreement = re.compile(
             r"\b(?P<trigger>"
@@ -92,13 +97,27 @@ class EventExtractor:
             by_sentence_dates.setdefault(mention.span.sentence, []).append(mention)
         meeting_sentences: dict[int, list[int]] = {}
         self.clauses: dict[int, list[tuple[int, int, int]]] = {}
+        last: int | None = None
         for sentence in sentences:
             for meeting, (a, b) in self._meetings_in(sentence, mentions, entities, by_sentence_dates, events):
-                index = self._merge(events.meetings, meeting)
+                previous = events.meetings[last] if last is not None else None
+                if (
+                    last is not None
+                    and previous is not None
+                    and sentence.index - max(previous.sentences) <= 2
+                    and (meeting.anaphoric or len(previous.participants) < 2)
+                ):
+                    # "X hosted the meeting ... The meeting, attended by Y and Z, ...": one encounter.
+                    index = last
+                    _absorb(previous, meeting, union=True)
+                else:
+                    index = self._merge(events.meetings, meeting)
+                last = index
                 self.clauses.setdefault(sentence.index, []).append((a, b, index))
                 meeting_sentences.setdefault(sentence.index, [])
                 if index not in meeting_sentences[sentence.index]:
                     meeting_sentences[sentence.index].append(index)
+        meeting_sentences = self._drop_partial(events, meeting_sentences)
         self._dates_and_reporting(document, sentences, events, mentions, entities, by_sentence_dates)
         self._issues(sentences, mentions, entities, events, meeting_sentences)
         self._partnerships(sentences, mentions, entities, events, meeting_sentences, by_sentence_dates)
@@ -183,8 +202,8 @@ class EventExtractor:
             participants = in_clause if len(in_clause) >= 2 else list(dict.fromkeys([*named, *refs]))
             if len(participants) < 2 and sentence.index in entities.group_sentences and events.meetings:
                 participants = list(dict.fromkeys([*participants, *events.meetings[0].participants]))
-            if len(participants) < 2:
-                continue
+            if len(participants) < 2 and (trigger.weak or not participants):
+                continue  # one named person and a strong trigger may still be completed by the next sentence
             if trigger.weak and not self._distinct_countries(participants, entities):
                 continue
             kind = (
@@ -193,6 +212,10 @@ class EventExtractor:
                 else self._kind_from_posts(participants, entities, trigger)
             )
             meeting = Meeting(kind=kind, participants=participants, sentences=[sentence.index])
+            rel = trigger.start - sentence.start
+            meeting.anaphoric = (
+                trigger.phrase.startswith("the ") or sentence.text[max(0, rel - 4) : rel].lower() == "the "
+            )
             if trigger.role == "host":
                 host = next((p for s, p in sorted(name_spans) if s < trigger.start and p in participants), None)
                 if host is not None:
@@ -239,6 +262,8 @@ class EventExtractor:
     def _referred(self, sentence: Sentence, trigger: Trigger, clause_start: int) -> bool:
         before = sentence.text[clause_start - sentence.start : trigger.start - sentence.start]
         window = before[-60:]
+        if re.search(r"\b(?:in|that|the same) day\b", window, re.IGNORECASE):
+            return False  # "Earlier in the day, X held a meeting with Y": news of the same day
         if re.search(r"\b\w+(?:'s|’s)\s+(?:\w+\s+)?$", window) and trigger.kind in (
             "visit",
             "telephone-talk",
@@ -281,28 +306,26 @@ class EventExtractor:
         best = min(pool, key=lambda d: abs(d.span.start - trigger.start))
         meeting.date, meeting.date_precision, meeting.date_expression = best.value, best.precision, best.expression
 
+    def _drop_partial(self, events: Events, meeting_sentences: dict[int, list[int]]) -> dict[int, list[int]]:
+        """Forget meetings that never got two participants; renumber what points at meetings."""
+        keep = [i for i, m in enumerate(events.meetings) if len(m.participants) >= 2]
+        renumber = {old: new for new, old in enumerate(keep)}
+        events.meetings[:] = [events.meetings[i] for i in keep]
+        self.clauses = {
+            s: [(a, b, renumber[i]) for a, b, i in spans if i in renumber] for s, spans in self.clauses.items()
+        }
+        return {s: [renumber[i] for i in found if i in renumber] for s, found in meeting_sentences.items()}
+
     def _merge(self, meetings: list[Meeting], new: Meeting) -> int:
+        if len(new.participants) < 2:
+            meetings.append(new)  # a partial meeting waits for the next sentence to name the others
+            return len(meetings) - 1
         for index, old in enumerate(meetings):
             same = set(old.participants) == set(new.participants)
             subset = set(new.participants) <= set(old.participants) or set(old.participants) <= set(new.participants)
             dates_fit = old.date is None or new.date is None or old.date == new.date
             if (same and dates_fit) or (subset and dates_fit and new.reported == old.reported):
-                if len(new.participants) > len(old.participants):
-                    old.participants = new.participants
-                old.sentences.extend(s for s in new.sentences if s not in old.sentences)
-                if old.kind in ("other-meeting", "visit", "courtesy-call") and new.kind not in (
-                    "other-meeting",
-                    "visit",
-                ):
-                    old.kind = new.kind
-                old.date = old.date or new.date
-                old.date_precision = old.date_precision or new.date_precision
-                old.date_expression = old.date_expression or new.date_expression
-                old.place_city = old.place_city or new.place_city
-                old.place_country = old.place_country or new.place_country
-                old.occasion = old.occasion or new.occasion
-                for person, role in new.roles.items():
-                    old.roles.setdefault(person, role)
+                _absorb(old, new, union=False)
                 return index
         meetings.append(new)
         return len(meetings) - 1
@@ -348,6 +371,13 @@ class EventExtractor:
                             meeting.date = (date.fromisoformat(main.date) + timedelta(days=offset)).isoformat()
                             meeting.date_precision = "day"
                             break
+            same_venue = any("same venue" in sentences[s].text for s in meeting.sentences)
+            if (
+                same_venue
+                and meeting.place_country is None
+                and meeting.kind not in ("telephone-talk", "video-conference")
+            ):
+                meeting.place_city, meeting.place_country = main.place_city, main.place_country
             if main.date and meeting.date and meeting.date_precision != "day" and main.date_precision == "day":
                 meeting.reported = False
             if meeting.date and main.date and meeting.date[:4] < main.date[:4]:
@@ -555,8 +585,32 @@ class EventExtractor:
                 events.agreements.append(agreement)
 
 
+def _absorb(old: Meeting, new: Meeting, *, union: bool) -> None:
+    """Fold what ``new`` says about the same encounter into ``old``."""
+    if union:
+        old.participants = list(dict.fromkeys([*old.participants, *new.participants]))
+    elif len(new.participants) > len(old.participants):
+        old.participants = new.participants
+    old.sentences.extend(s for s in new.sentences if s not in old.sentences)
+    if old.kind in ("other-meeting", "visit", "courtesy-call") and new.kind not in ("other-meeting", "visit"):
+        old.kind = new.kind
+    if old.date is None and new.date is not None:
+        old.date, old.date_precision, old.date_expression = new.date, new.date_precision, new.date_expression
+    old.place_city = old.place_city or new.place_city
+    old.place_country = old.place_country or new.place_country
+    old.occasion = old.occasion or new.occasion
+    for person, role in new.roles.items():
+        old.roles.setdefault(person, role)
+
+
 def extract_events(
     document: Document, sentences: Sequence[Sentence], mentions: Mentions, entities: Entities, lexicon: Lexicon
 ) -> Events:
     """Stage function: meetings, partnerships and agreements of one document."""
-    return EventExtractor(lexicon).extract(document, sentences, mentions, entities)
+    key = id(lexicon)
+    if key not in _EXTRACTORS:
+        _EXTRACTORS[key] = EventExtractor(lexicon)
+    return _EXTRACTORS[key].extract(document, sentences, mentions, entities)
+
+
+_EXTRACTORS: dict[int, EventExtractor] = {}

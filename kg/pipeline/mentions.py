@@ -89,6 +89,8 @@ _DATE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("year", re.compile(r"\b(?P<mod>in|since|of|from|by|until|during)\s+(?P<year>(?:19|20)\d{2})\b(?!\s*-)")),
 ]
 
+INITIAL = re.compile(r"(?:[A-Z]\.){1,2}")
+NAME_SUFFIXES = {"Jr.", "Jr", "Sr.", "Sr", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"}
 _NUMBER = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 
 
@@ -372,7 +374,7 @@ class MentionFinder:
                         title = TitleMention(
                             title.span, title.surface, title.post_kind, qualifier.code, title.relational
                         )
-            words = [t.bare for t in run]
+            words = [t.text if t.text in NAME_SUFFIXES or INITIAL.fullmatch(t.text) else t.bare for t in run]
             quoted = start > 0 and tokens[start - 1].text in ('"', "“") and title is None and honorific is None
             if quoted or (title is None and honorific is None and not self._name_like(words)):
                 i = end
@@ -425,10 +427,23 @@ class MentionFinder:
             word = token.bare
             if k in blocked:
                 break
-            if word in self.particles and run and k + 1 < len(tokens) and tokens[k + 1].text[:1].isupper():
-                run.append(token)
+            if word in self.particles and run:
+                following = k + 1
+                while following < len(tokens) and tokens[following].bare in self.particles:
+                    following += 1  # "de la Fuente"
+                if following < len(tokens) and tokens[following].text[:1].isupper() and following not in blocked:
+                    run.extend(tokens[k:following])
+                    k = following
+                    continue
+                break
+            if INITIAL.fullmatch(token.text) and k + 1 < len(tokens) and tokens[k + 1].text[:1].isupper():
+                run.append(token)  # "Antony J. Blinken", "S. Jaishankar"
                 k += 1
                 continue
+            if run and token.text in NAME_SUFFIXES:
+                run.append(token)
+                k += 1
+                break
             if not word[:1].isupper() or not _is_word(word) or word in self.non_names:
                 break
             if fold(word) in self.lexicon.demonyms or fold(word) in self.lexicon.country_names:

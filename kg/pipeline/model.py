@@ -163,6 +163,7 @@ class Meeting:
     partnerships: list[str] = field(default_factory=list)
     reported: bool = True
     roles: dict[int, str] = field(default_factory=dict)  # person index -> host/visitor/caller
+    anaphoric: bool = False  # told as "the meeting"/"the talks": refers back to an encounter already named
 
 
 @dataclass
