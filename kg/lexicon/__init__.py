@@ -59,6 +59,21 @@ class City:
     population: int
 
 
+@dataclass(frozen=True)
+class OfficeHolder:
+    country: str
+    post_kind: str
+    tokens: frozenset[str]  # folded name tokens of every written form
+    start: str
+    until: str
+
+    def serves_on(self, day: str | None) -> bool:
+        """In office on that date (any date when the document has none)."""
+        if not day:
+            return True
+        return (not self.start or self.start[: len(day)] <= day) and (not self.until or day <= self.until + "~")
+
+
 @dataclass
 class Lexicon:
     patterns: dict[str, Any]
@@ -75,6 +90,8 @@ class Lexicon:
     issue_labels: dict[str, str]  # normalised label -> issue id
     issue_broader: dict[str, str | None]
     non_name_words: frozenset[str] = field(default_factory=frozenset)
+    # folded name token -> office holders with that token (reference data, a fallback for a person's country)
+    office_holders: dict[str, list[OfficeHolder]] = field(default_factory=dict)
 
 
 def _read_tsv(path: Path) -> Iterator[tuple[int, list[str]]]:
@@ -277,6 +294,22 @@ def load_lexicon() -> Lexicon:
         if rec.get("currencycode")
     }
     issue_labels, issue_broader = _load_issues(paths.ONTOLOGY_DIR / "issues.ttl")
+    holders: dict[str, list[OfficeHolder]] = {}
+    holders_path = ref / "office-holders.tsv"
+    if holders_path.exists():
+        particles = {fold(p) for p in patterns["particles"]}
+        for number, cols in _read_tsv(holders_path):
+            if len(cols) < 5:
+                raise OntologyLoadError(
+                    "expected alpha2, post_kind, name, from, until, other_forms", path=holders_path, line=number
+                )
+            forms = [cols[2], *(cols[5].split("|") if len(cols) > 5 else [])]
+            tokens = frozenset(
+                t for form in forms for t in re.findall(r"[\w'’-]+", fold(form)) if t not in particles and len(t) > 1
+            )
+            holder = OfficeHolder(cols[0].strip(), cols[1].strip(), tokens, cols[3].strip(), cols[4].strip())
+            for token in tokens:
+                holders.setdefault(token, []).append(holder)
     return Lexicon(
         patterns=patterns,
         titles=_load_titles(ref / "titles.tsv"),
@@ -292,6 +325,7 @@ def load_lexicon() -> Lexicon:
         issue_labels=issue_labels,
         issue_broader=issue_broader,
         non_name_words=non_names,
+        office_holders=holders,
     )
 
 

@@ -66,7 +66,7 @@ class EntityResolver:
         names = [m for m in mentions.names if first.name_links.get(m.span.start) in kept]
         entities = self._resolve_names(Entities(home_country=home), mentions, names)
         self._surnames(entities, sentences, mentions)
-        self._countries(entities, mentions)
+        self._countries(entities, mentions, document.meta.date)
         self._pronouns_and_groups(entities, sentences, mentions)
         return entities
 
@@ -235,45 +235,48 @@ class EntityResolver:
         del headline
         return None
 
-    def _countries(self, entities: Entities, mentions: Mentions) -> None:
+    def _countries(self, entities: Entities, mentions: Mentions, anchor: str | None) -> None:
         in_play = Counter(c.code for c in mentions.countries)
         for person in entities.persons:
+            known = self._office_holder(person, anchor)
             for position, role in enumerate(person.roles):
                 if role.country is None:
-                    person.roles[position] = Role(
-                        role.post_kind, self._guess_country(entities, role, in_play, person), role.sentence
-                    )
+                    guess = known or self._guess_country(entities, role, in_play)
+                    person.roles[position] = Role(role.post_kind, guess, role.sentence)
             person.roles[:] = _dedupe(person.roles)
             countries = [r.country for r in person.roles if r.country]
-            person.country = countries[0] if countries else None
+            person.country = countries[0] if countries else known
 
-    def _guess_country(self, entities: Entities, role: Role, in_play: Counter[str], person: Person) -> str | None:
+    def _office_holder(self, person: Person, anchor: str | None) -> str | None:
+        """The country reference data says this person served at the document's date (a fallback only)."""
+        core = set(self._core(person.name.split()))
+        countries = set()
+        for holder in self.lexicon.office_holders.get(sorted(core)[0] if core else "", []):
+            if core <= holder.tokens and holder.serves_on(anchor):
+                countries.add(holder.country)
+        return countries.pop() if len(countries) == 1 else None
+
+    def _fits(self, code: str, post_kind: str) -> bool:
+        """Does the country have a post of this kind (Japan has no president)?"""
+        posts = self.lexicon.country_posts.get(code)
+        if posts is None:
+            return True
+        if post_kind == "president":
+            return any(
+                "president" in fold(f) for f in (*posts.get("head-of-state", ()), *posts.get("prime-minister", ()))
+            )
+        if post_kind == "head-of-state":
+            return not any(fold(f) == "president" for f in posts.get("head-of-state", ()))
+        return True
+
+    def _guess_country(self, entities: Entities, role: Role, in_play: Counter[str]) -> str | None:
+        # Sentence-level countries are too often someone else's ("urged his Mongolian counterpart"): the
+        # publisher's country comes first, then the countries the document names most.
         home = entities.home_country
         candidates = [home] if home else []
-        candidates += [code for code, _ in in_play.most_common() if code != home]
-        column = {
-            "president": "head-of-state",
-            "head-of-state": "head-of-state",
-            "prime-minister": "prime-minister",
-            "foreign-minister": "foreign-minister",
-        }.get(role.post_kind)
-        if column is None:
-            return candidates[0] if candidates else None
-        title_words = {"president": "president", "prime-minister": None, "head-of-state": None}
-        wanted = title_words.get(role.post_kind)
+        candidates += [code for code, _ in in_play.most_common() if code not in candidates]
         for code in candidates:
-            forms = self.lexicon.country_posts.get(code, {}).get(column, ())
-            if (
-                wanted is None
-                or any(wanted in fold(f) for f in forms)
-                or (
-                    role.post_kind == "president"
-                    and any(
-                        "president" in fold(f)
-                        for f in self.lexicon.country_posts.get(code, {}).get("prime-minister", ())
-                    )
-                )
-            ):
+            if self._fits(code, role.post_kind):
                 return code
         return candidates[0] if candidates else None
 
