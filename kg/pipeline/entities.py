@@ -291,6 +291,13 @@ class EntityResolver:
             named = entities.named.get(sentence.index, [])
             if any(self._has_phrase(words, g) for g in self.groups):
                 entities.group_sentences.add(sentence.index)
+                # "the two leaders", "they": the people the text last named together.
+                for earlier in range(sentence.index, max(-1, sentence.index - 4), -1):
+                    together = entities.named.get(earlier, [])
+                    if len(together) >= 2:
+                        for person in together:
+                            self._note(entities, sentence.index, person, named=False)
+                        break
             quoted = any(q in sentence.text for q in ('"', "“", "”"))
             if author is not None and not quoted:
                 if "I" in raw or "my" in words or "me" in words:

@@ -59,6 +59,9 @@ class EventExtractor:
         self.modality = [
             re.compile(r"(?<![\w-])" + re.escape(c) + r"(?![\w-])", re.IGNORECASE) for c in patterns["modality_cues"]
         ]
+        self.cancellation = [
+            re.compile(r"(?<![\w-])" + re.escape(c) + r"(?![\w])", re.IGNORECASE) for c in patterns["cancellation_cues"]
+        ]
         self.referral = [
             re.compile(r"(?<![\w-])" + re.escape(c) + r"(?![\w])", re.IGNORECASE) for c in patterns["referral_cues"]
         ]
@@ -154,6 +157,8 @@ class EventExtractor:
         before = before[clause_start:]
         if any(p.search(before) for p in self.modality):
             return True
+        if any(p.search(sentence.text) for p in self.cancellation):
+            return True  # "a meeting ..., which had been arranged for Thursday, was called off"
         after_clause = re.split(r"[,;.]", after)[0]
         return bool(
             re.search(
@@ -322,7 +327,9 @@ class EventExtractor:
             return len(meetings) - 1
         for index, old in enumerate(meetings):
             same = set(old.participants) == set(new.participants)
-            subset = set(new.participants) <= set(old.participants) or set(old.participants) <= set(new.participants)
+            # Fewer people of the same encounter ("Cameron and Baerbock then ..."); a larger group is a new
+            # encounter ("the two leaders held a three-way summit with ...").
+            subset = set(new.participants) <= set(old.participants)
             dates_fit = old.date is None or new.date is None or old.date == new.date
             if (same and dates_fit) or (subset and dates_fit and new.reported == old.reported):
                 _absorb(old, new, union=False)
