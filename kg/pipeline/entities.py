@@ -136,20 +136,20 @@ class EntityResolver:
             (m, entities.name_links[m.span.start]) for m in mentions.names if m.span.start in entities.name_links
         ]
         for mention, index in linked:
-            title = mention.title
-            if title is None:
-                continue
-            kind: str | None = title.post_kind
-            country = title.country
-            if title.relational:
-                kind = self._counterpart_post(linked, mention)
-            if kind is None:
-                continue
-            if fold(title.surface) in _GENERIC_TITLES:
-                kind = "minister"
-                if any(r.post_kind in ("foreign-minister", "vice-minister", "minister") for r in persons[index].roles):
+            for title in mention.titles or ((mention.title,) if mention.title else ()):
+                kind: str | None = title.post_kind
+                if title.relational:
+                    kind = self._counterpart_post(linked, mention)
+                if kind is None:
                     continue
-            self._add_role(persons[index], Role(kind, country, mention.span.sentence), generic=fold(title.surface))
+                if fold(title.surface) in _GENERIC_TITLES:
+                    kind = "minister"
+                    if any(
+                        r.post_kind in ("foreign-minister", "vice-minister", "minister") for r in persons[index].roles
+                    ):
+                        continue
+                role = Role(kind, title.country, mention.span.sentence)
+                self._add_role(persons[index], role, generic=fold(title.surface))
 
     def _add_role(self, person: Person, role: Role, *, generic: str) -> None:
         specific = any(r.post_kind in ("foreign-minister", "vice-minister") for r in person.roles)
@@ -168,14 +168,18 @@ class EntityResolver:
         person.roles.append(role)
 
     def _counterpart_post(self, linked: list[tuple[NameMention, int]], mention: NameMention) -> str | None:
-        """A counterpart holds the post of the titled person it is a counterpart of (same sentence)."""
+        """A counterpart holds the post of the titled person it is a counterpart of: one named in the same
+        sentence, else the nearest one named before it."""
+        best: tuple[int, str] | None = None
         for other, _index in linked:
-            if other is mention or other.span.sentence != mention.span.sentence or other.title is None:
+            if other is mention or other.title is None or other.title.relational:
                 continue
-            if other.title.relational:
+            distance = mention.span.sentence - other.span.sentence
+            if distance < 0:
                 continue
-            return other.title.post_kind
-        return None
+            if best is None or distance < best[0]:
+                best = (distance, other.title.post_kind)
+        return best[1] if best else None
 
     # -- surnames and role mentions -------------------------------------------------------------------------
     def _surnames(self, entities: Entities, sentences: Sequence[Sentence], mentions: Mentions) -> None:

@@ -374,6 +374,7 @@ class MentionFinder:
                         title = TitleMention(
                             title.span, title.surface, title.post_kind, qualifier.code, title.relational
                         )
+            chain = self._title_chain(title, titles, tokens) if title is not None else ()
             words = [t.text if t.text in NAME_SUFFIXES or INITIAL.fullmatch(t.text) else t.bare for t in run]
             quoted = start > 0 and tokens[start - 1].text in ('"', "“") and title is None and honorific is None
             if quoted or (title is None and honorific is None and not self._name_like(words)):
@@ -401,9 +402,36 @@ class MentionFinder:
             surface = sentence.text[span.start - sentence.start : span.end - sentence.start]
             if surface.endswith(("'s", "’s")):
                 surface = surface[:-2]
-            found.append(NameMention(span, surface, tuple(words), title, honorific, female))
+            found.append(NameMention(span, surface, tuple(words), title, honorific, female, chain))
             i = end
         return found
+
+    def _title_chain(
+        self, title: TitleMention, titles: list[TitleMention], tokens: list[Token]
+    ) -> tuple[TitleMention, ...]:
+        """Titles joined by "and" name posts of one person: "Deputy Prime Minister and Foreign Minister X"."""
+        index = {t.start: k for k, t in enumerate(tokens)}
+        by_start = {t.span.start: t for t in titles}
+        by_end = {t.span.end: t for t in titles}
+        chain = [title]
+        while True:  # backwards
+            k = index.get(chain[0].span.start)
+            if k is None or k < 2 or tokens[k - 1].text != "and" or tokens[k - 2].end not in by_end:
+                break
+            chain.insert(0, by_end[tokens[k - 2].end])
+        while True:  # forwards
+            last = chain[-1]
+            k = next((n for n, t in enumerate(tokens) if t.start >= last.span.end), None)
+            if k is None or k + 1 >= len(tokens) or tokens[k].text != "and" or tokens[k + 1].start not in by_start:
+                break
+            chain.append(by_start[tokens[k + 1].start])
+        if len(chain) == 1:
+            return (title,)
+        country = next((t.country for t in chain if t.country), None)
+        return tuple(
+            t if t.country or country is None else TitleMention(t.span, t.surface, t.post_kind, country, t.relational)
+            for t in chain
+        )
 
     def _honorific_at(self, tokens: list[Token], i: int) -> tuple[str | None, int]:
         found: list[str] = []

@@ -101,6 +101,7 @@ class NameMention:
     title: TitleMention | None = None
     honorific: str | None = None
     female: bool | None = None
+    titles: tuple[TitleMention, ...] = ()  # every title joined to the name ("X and Y Minister Z")
 
 
 @dataclass
