@@ -88,6 +88,9 @@ class EntityResolver:
                 index = len(persons) - 1
             person = persons[index]
             person.forms.add(mention.surface)
+            if _plain_full_name(mention.tokens) and any(w.isupper() and len(w) > 1 for w in _raw_forms(person)):
+                # The text also writes the name in its usual order ("Wang Yi" beside "WANG Yi"): keep that.
+                person.name = " ".join(self._strip(mention.tokens))
             person.first_sentence = min(person.first_sentence, mention.span.sentence)
             if mention.female is not None:
                 person.female = mention.female
@@ -339,6 +342,15 @@ class EntityResolver:
     def _has_phrase(words: list[str], phrase: list[str]) -> bool:
         n = len(phrase)
         return any(words[i : i + n] == phrase for i in range(len(words) - n + 1))
+
+
+def _plain_full_name(tokens: Sequence[str]) -> bool:
+    words = [t for t in tokens if t]
+    return len(words) >= 2 and not any(w.isupper() and len(w) > 1 and w.isalpha() for w in words)
+
+
+def _raw_forms(person: Person) -> list[str]:
+    return [w for form in person.forms for w in form.split()]
 
 
 def _dedupe(roles: list[Role]) -> list[Role]:

@@ -20,7 +20,10 @@ from kg.pipeline.model import (
     Sentence,
 )
 
-_CLAUSE_BREAK = re.compile(r';|:\s|[,"”]+\s+(?=(?:which|who|where|while|whereas|but|and\s+(?:the|he|she|they))\b)')
+_CLAUSE_BREAK = re.compile(
+    r';|:\s|[,"”]+\s+(?=(?:which|who|where|while|whereas|but|and\s+(?:the|he|she|they))\b)'
+    r"|\s+and\s+(?=(?:then\s+)?(?:held|met|had|hosted|received|paid|spoke|called|sat)\b)"
+)
 _HEADS = {"president": "head", "head-of-state": "head", "prime-minister": "head", "foreign-minister": "fm"}
 _DAY_OFFSETS = {
     "a day after": -1,
@@ -107,8 +110,10 @@ class EventExtractor:
                 if (
                     last is not None
                     and previous is not None
-                    and sentence.index - max(previous.sentences) <= 2
-                    and (meeting.anaphoric or len(previous.participants) < 2)
+                    and (
+                        (meeting.anaphoric and sentence.index - max(previous.sentences) <= 6)
+                        or (len(previous.participants) < 2 and sentence.index - max(previous.sentences) <= 2)
+                    )
                 ):
                     # "X hosted the meeting ... The meeting, attended by Y and Z, ...": one encounter.
                     index = last
@@ -201,10 +206,21 @@ class EventExtractor:
         name_spans += self._surname_spans(sentence, entities)
         meetings: list[tuple[Meeting, tuple[int, int]]] = []
         strong = [t for t in triggers if not t.weak]
+        fresh = [t for t in strong if not self._anaphoric(sentence, t)]
+        if fresh:
+            strong = fresh  # "The talks came a day after X's call with Y": the call is the news here
+        first_trigger = (strong or triggers)[0].start
+        subject = next((p for start, p in sorted(name_spans) if start < first_trigger), None)
+        seen: list[set[int]] = []
         for trigger in strong or triggers:
             a, b = self._clause(sentence, trigger)
             in_clause = sorted({p for start, p in name_spans if a <= start < b})
+            if len(in_clause) == 1 and subject is not None and subject not in in_clause and a > sentence.start:
+                in_clause = [subject, *in_clause]  # "X paid a call on Y and held talks with Z": X is in both
             participants = in_clause if len(in_clause) >= 2 else list(dict.fromkeys([*named, *refs]))
+            if set(participants) in seen:
+                continue
+            seen.append(set(participants))
             if len(participants) < 2 and sentence.index in entities.group_sentences and events.meetings:
                 participants = list(dict.fromkeys([*participants, *events.meetings[0].participants]))
             if len(participants) < 2 and (trigger.weak or not participants):
@@ -217,10 +233,8 @@ class EventExtractor:
                 else self._kind_from_posts(participants, entities, trigger)
             )
             meeting = Meeting(kind=kind, participants=participants, sentences=[sentence.index])
-            rel = trigger.start - sentence.start
-            meeting.anaphoric = (
-                trigger.phrase.startswith("the ") or sentence.text[max(0, rel - 4) : rel].lower() == "the "
-            )
+            meeting.anaphoric = self._anaphoric(sentence, trigger)
+            meeting.weak = trigger.weak
             if trigger.role == "host":
                 host = next((p for s, p in sorted(name_spans) if s < trigger.start and p in participants), None)
                 if host is not None:
@@ -232,9 +246,15 @@ class EventExtractor:
             self._occasion(meeting, sentence)
             self._date(meeting, sentence, dates, trigger, a, b)
             meetings.append((meeting, (a, b)))
-            if strong:
-                break  # one meeting per sentence from its first reported trigger
+            if strong and b >= sentence.end:
+                break  # the rest of the sentence is this meeting's clause
         return meetings
+
+    @staticmethod
+    def _anaphoric(sentence: Sentence, trigger: Trigger) -> bool:
+        """ "The meeting", "the talks": a reference back to an encounter already told."""
+        rel = trigger.start - sentence.start
+        return trigger.phrase.startswith("the ") or sentence.text[max(0, rel - 4) : rel].lower() == "the "
 
     def _surname_spans(self, sentence: Sentence, entities: Entities) -> list[tuple[int, int]]:
         spans = []
@@ -326,6 +346,9 @@ class EventExtractor:
             meetings.append(new)  # a partial meeting waits for the next sentence to name the others
             return len(meetings) - 1
         for index, old in enumerate(meetings):
+            if new.weak and set(new.participants) <= set(old.participants):
+                _absorb(old, new, union=False)  # "X is paying a visit to Y" around talks already told
+                return index
             same = set(old.participants) == set(new.participants)
             # Fewer people of the same encounter ("Cameron and Baerbock then ..."); a larger group is a new
             # encounter ("the two leaders held a three-way summit with ...").
@@ -456,6 +479,22 @@ class EventExtractor:
         return None
 
     # -- partnerships ------------------------------------------------------------------------------------------
+    def _group_members(self, sentence: Sentence, entities: Entities, people: list[int]) -> list[int]:
+        """ "The two ministers" among more people: those who hold ministerial posts, when that makes two."""
+        text = sentence.text.lower()
+        number = next((n for word, n in (("two", 2), ("three", 3), ("four", 4)) if f"the {word} " in text), None)
+        if number is None or len(people) <= number:
+            return list(people)
+        ministers = [
+            p
+            for p in people
+            if any(
+                r.post_kind in ("foreign-minister", "minister", "prime-minister", "president", "head-of-state")
+                for r in entities.persons[p].roles
+            )
+        ]
+        return ministers if len(ministers) == number else list(people)
+
     def _partnerships(
         self,
         sentences: Sequence[Sentence],
@@ -564,22 +603,27 @@ class EventExtractor:
                 title = np[:1].upper() + np[1:]
                 title = re.sub(r"^(?:An?|The)\s+", "", title)
                 title = title[:1].upper() + title[1:]
+                # Who signed: the people named before the verb, and "signed with X".
                 signatories = [
                     p
                     for p in entities.named.get(sentence.index, [])
                     if any(
-                        sentence.start + m.start() < sentence.start + match.start()
+                        m.start() < match.start() or sentence.text[match.start() : m.start()].endswith("with ")
                         for form in entities.persons[p].forms
                         for m in re.finditer(re.escape(form), sentence.text)
                     )
                 ]
                 if not signatories and sentence.index in entities.group_sentences and events.meetings:
-                    signatories = list(events.meetings[0].participants)
+                    signatories = self._group_members(sentence, entities, events.meetings[0].participants)
                 amounts = [
                     a
                     for a in mentions.amounts
                     if a.span.sentence == sentence.index and a.span.start >= sentence.start + match.start()
                 ]
+                if not amounts and re.search(r"\b(?:funding|aid|loan|grant|money|assistance|support)\b", np):
+                    # "signed a declaration of intent on the funding": the sum the text gave before.
+                    earlier = [a for a in mentions.amounts if a.span.start < sentence.start and a.currency]
+                    amounts = earlier[:1]
                 agreement = Agreement(title=title, sentence=sentence.index, signed_by=signatories)
                 if amounts:
                     agreement.amount, agreement.currency = amounts[0].amount, amounts[0].currency

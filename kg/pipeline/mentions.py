@@ -286,10 +286,22 @@ class MentionFinder:
         country_at = {c.span.start: c for c in countries if not c.demonym}
         preps = set(self.lexicon.patterns["place_prepositions"])
         for start, end, venue, _ in self._scan(tokens, [(self.venue_index, False)]):
-            city, code = self.lexicon.venues[venue]
+            _city, code = self.lexicon.venues[venue]
             span = Span(tokens[start].start, tokens[end - 1].end, sentence.index)
             if tokens[start].text[:1].isupper() or tokens[start].text.lower() == "the":
-                found.append(PlaceMention(span, city, code, True, venue=True))
+                # A venue implies its country; the city counts only where the text names it (guidelines).
+                surface = sentence.text[span.start - sentence.start : span.end - sentence.start]
+                found.append(PlaceMention(span, surface, code, False, venue=True))
+        demonyms = {c.span.end: c for c in countries if c.demonym}
+        for k, token in enumerate(tokens):
+            # "in the Peruvian capital": the capital of that country
+            if fold(token.bare) == "capital" and k > 0 and tokens[k - 1].end in demonyms:
+                code = demonyms[tokens[k - 1].end].code
+                capital = self.lexicon.capitals.get(code)
+                if capital:
+                    found.append(
+                        PlaceMention(Span(tokens[k - 1].start, token.end, sentence.index), capital, code, True)
+                    )
         for i, token in enumerate(tokens[:-1]):
             if token.text.lower() not in preps:
                 continue
@@ -312,7 +324,7 @@ class MentionFinder:
                     found.append(
                         PlaceMention(
                             Span(words[0].start, words[-1].end, sentence.index),
-                            found_city.name,
+                            name,  # as the text writes it ("New York", not geonames' "New York City")
                             found_city.country,
                             True,
                         )

@@ -164,6 +164,7 @@ class Meeting:
     partnerships: list[str] = field(default_factory=list)
     reported: bool = True
     roles: dict[int, str] = field(default_factory=dict)  # person index -> host/visitor/caller
+    weak: bool = False  # found only through a visit ("visit to", "trip to")
     anaphoric: bool = False  # told as "the meeting"/"the talks": refers back to an encounter already named
 
 
