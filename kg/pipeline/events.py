@@ -127,7 +127,7 @@ class EventExtractor:
                     meeting_sentences[sentence.index].append(index)
         meeting_sentences = self._drop_partial(events, meeting_sentences)
         self._dates_and_reporting(document, sentences, events, mentions, entities, by_sentence_dates)
-        self._issues(sentences, mentions, entities, events, meeting_sentences)
+        self._issues(document, sentences, mentions, entities, events, meeting_sentences)
         self._partnerships(sentences, mentions, entities, events, meeting_sentences, by_sentence_dates)
         self._agreements(sentences, mentions, entities, events, by_sentence_dates)
         return events
@@ -415,6 +415,7 @@ class EventExtractor:
 
     def _issues(
         self,
+        document: Document,
         sentences: Sequence[Sentence],
         mentions: Mentions,
         entities: Entities,
@@ -424,13 +425,30 @@ class EventExtractor:
         if not events.meetings:
             return
         first_meeting_sentence = min(events.meetings[0].sentences)
+        # Labels inside the name of an occasion or a framework are not topics ("on the margins of the United
+        # Nations General Assembly", "the China-ASEAN Free Trade Area").
+        names: list[tuple[int, int]] = []
+        for sentence in sentences:
+            for pattern, group in ((self.occasion, "occ"), (self.partnership, "name")):
+                for match in pattern.finditer(sentence.text):
+                    names.append((sentence.start + match.start(group), sentence.start + match.end(group)))
+            for match in re.finditer(r"\b[A-Z][\w]+(?:-[A-Z][\w]+)+\b", sentence.text):
+                head = fold(match.group().split("-")[0])
+                if head in self.lexicon.country_names or head in self.lexicon.demonyms:
+                    names.append((sentence.start + match.start(), sentence.start + match.end()))  # "China-ASEAN"
         for mention in mentions.issues:
+            if any(a <= mention.span.start and mention.span.end <= b for a, b in names):
+                continue
             target = self._meeting_at(
                 mention.span.sentence, mention.span.start, entities, events, first_meeting_sentence
             )
             if target is None:
                 continue
             meeting = events.meetings[target]
+            surface = fold(document.text[mention.span.start : mention.span.end])
+            party = self.lexicon.country_names.get(surface) or self.lexicon.demonyms.get(surface.removesuffix("'s"))
+            if party is not None and party in {entities.persons[p].country for p in meeting.participants}:
+                continue  # "China" is no topic of a meeting China takes part in
             if mention.issue not in meeting.issues:
                 meeting.issues.append(mention.issue)
 

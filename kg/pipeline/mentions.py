@@ -146,7 +146,14 @@ class MentionFinder:
             mentions.places.extend(places)
             mentions.names.extend(self._names(tokens, sentence, titles, countries, places))
             mentions.dates.extend(self._dates(sentence, anchor))
-            mentions.issues.extend(self._issues(tokens, sentence))
+            # A label inside a title or a place names the post or the venue, not a topic
+            # ("ambassador to the United Nations", "Secretary of Defense").
+            taken = [t.span for t in titles] + [p.span for p in places]
+            mentions.issues.extend(
+                m
+                for m in self._issues(tokens, sentence)
+                if not any(m.span.start < s.end and s.start < m.span.end for s in taken)
+            )
             mentions.amounts.extend(self._amounts(sentence))
         return mentions
 
