@@ -183,8 +183,10 @@ def test_cli_evaluate_scores_seeds_and_enforces_thresholds(runner: CliRunner) ->
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)
     assert figures["documents"] == 2
-    assert figures["total"]["meetings"]["f1"] == 1.0
-    assert figures["total"]["date_accuracy"]["value"] == 1.0
+    for measure in ("persons", "roles", "meetings", "issues", "partnerships", "agreements"):
+        assert figures["total"][measure]["f1"] == 1.0, measure
+    for measure in ("date", "place", "kind", "reported"):
+        assert figures["total"][f"{measure}_accuracy"]["value"] == 1.0, measure
     strict = runner.invoke(app, ["evaluate", seeds, "--min-meeting-f1", "1.01"])
     assert strict.exit_code == 1
     assert "meetings F1 1.000 < 1.01" in strict.output

@@ -148,7 +148,7 @@ class MentionFinder:
             mentions.dates.extend(self._dates(sentence, anchor))
             # A label inside a title or a place names the post or the venue, not a topic
             # ("ambassador to the United Nations", "Secretary of Defense").
-            taken = [t.span for t in titles] + [p.span for p in places]
+            taken = [t.span for t in titles] + [p.span for p in places if p.venue]
             mentions.issues.extend(
                 m
                 for m in self._issues(tokens, sentence)
