@@ -7,7 +7,6 @@ language patterns (meeting verbs, modality cues, honorifics) from ``kg/lexicon/p
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import unicodedata
@@ -327,9 +326,3 @@ def load_lexicon() -> Lexicon:
         non_name_words=non_names,
         office_holders=holders,
     )
-
-
-def read_csv_rows(path: Path) -> list[list[str]]:
-    """Rows of a small CSV file (used by tests and the evaluation)."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.reader(handle))

@@ -12,7 +12,7 @@ from kg.pipeline.mentions import NAME_SUFFIXES
 from kg.pipeline.model import Document, Entities, Mentions, NameMention, Person, Role, Sentence, TitleMention
 from kg.pipeline.segment import tokenize
 
-# A bare one-word title such as "Minister Hayashi" is a short form; it adds no post of its own when the
+# A bare one-word title such as "Minister Tanaka" is a short form; it adds no post of its own when the
 # person has a more specific one.
 _GENERIC_TITLES = {"minister", "secretary"}
 
@@ -20,15 +20,15 @@ _GENERIC_TITLES = {"minister", "secretary"}
 def canonical_name(tokens: Sequence[str]) -> tuple[str, str]:
     """(canonical name, key) for the tokens of a name as written.
 
-    A word in capitals is the family name (the Japanese MOFA style "HAYASHI Yoshimasa"); the canonical
+    A word in capitals is the family name (the Japanese MOFA style "TANAKA Kenji"); the canonical
     name puts the given names first. Other names keep the order in which they are written.
 
-    >>> canonical_name(["HAYASHI", "Yoshimasa"])
-    ('Yoshimasa Hayashi', 'Hayashi')
-    >>> canonical_name(["Batmunkh", "BATTSETSEG"])
-    ('Batmunkh Battsetseg', 'Battsetseg')
-    >>> canonical_name(["Cho", "Tae-yul"])
-    ('Cho Tae-yul', 'Tae-yul')
+    >>> canonical_name(["TANAKA", "Kenji"])
+    ('Kenji Tanaka', 'Tanaka')
+    >>> canonical_name(["Oyun", "DORJSUREN"])
+    ('Oyun Dorjsuren', 'Dorjsuren')
+    >>> canonical_name(["Park", "Min-jun"])
+    ('Park Min-jun', 'Min-jun')
     """
     words = list(tokens)
     if any(w.endswith(".") or w in NAME_SUFFIXES for w in words):
@@ -74,7 +74,7 @@ class EntityResolver:
         self, entities: Entities, mentions: Mentions, names: list[NameMention] | None = None
     ) -> Entities:
         persons = entities.persons
-        # Longer names first, so that a later "Hayashi" joins "Yoshimasa Hayashi".
+        # Longer names first, so that a later "Tanaka" joins "Kenji Tanaka".
         ordered = sorted(
             mentions.names if names is None else names, key=lambda m: (-len(self._core(m.tokens)), m.span.start)
         )
@@ -89,7 +89,7 @@ class EntityResolver:
             person = persons[index]
             person.forms.add(mention.surface)
             if _plain_full_name(mention.tokens) and any(w.isupper() and len(w) > 1 for w in _raw_forms(person)):
-                # The text also writes the name in its usual order ("Wang Yi" beside "WANG Yi"): keep that.
+                # The text also writes the name in its usual order ("Li Wei" beside "LI Wei"): keep that.
                 person.name = " ".join(self._strip(mention.tokens))
             person.first_sentence = min(person.first_sentence, mention.span.sentence)
             if mention.female is not None:
@@ -277,7 +277,7 @@ class EntityResolver:
         return True
 
     def _guess_country(self, entities: Entities, role: Role, in_play: Counter[str]) -> str | None:
-        # Sentence-level countries are too often someone else's ("urged his Mongolian counterpart"): the
+        # Sentence-level countries are too often someone else's ("urged his Peruvian counterpart"): the
         # publisher's country comes first, then the countries the document names most.
         home = entities.home_country
         candidates = [home] if home else []

@@ -350,7 +350,7 @@ class EventExtractor:
                 _absorb(old, new, union=False)  # "X is paying a visit to Y" around talks already told
                 return index
             same = set(old.participants) == set(new.participants)
-            # Fewer people of the same encounter ("Cameron and Baerbock then ..."); a larger group is a new
+            # Fewer people of the same encounter ("A and B then ..."); a larger group is a new
             # encounter ("the two leaders held a three-way summit with ...").
             subset = set(new.participants) <= set(old.participants)
             dates_fit = old.date is None or new.date is None or old.date == new.date

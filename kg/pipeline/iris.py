@@ -27,8 +27,8 @@ def document_iri(doc_id: str) -> URIRef:
 def person_iri(canonical_name: str) -> URIRef:
     """The IRI of a person, from the canonical (given-name-first) name, diacritics folded.
 
-    >>> str(person_iri("Stéphane Séjourné"))
-    'https://w3id.org/dipkg/id/person/stephane-sejourne'
+    >>> str(person_iri("Hélène Dufrêne"))
+    'https://w3id.org/dipkg/id/person/helene-dufrene'
     """
     return DIPID[f"person/{slug(canonical_name)}"]
 

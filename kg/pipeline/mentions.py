@@ -246,7 +246,7 @@ class MentionFinder:
                 continue
             country = self._qualifier_before(tokens, i, by_end)
             end = i + n
-            # "... of Japan", "... of the Republic of Tajikistan"
+            # "... of Chile", "... of the Republic of Ghana"
             if end + 1 < len(tokens) and tokens[end].text == "of":
                 j = end + 1
                 if j < len(tokens) and tokens[j].text.lower() == "the":
@@ -279,7 +279,7 @@ class MentionFinder:
         )
 
     def _qualifier_before(self, tokens: list[Token], i: int, by_end: dict[int, CountryMention]) -> str | None:
-        """The country of a demonym or possessive right before a title ("Mongolian President", "Japan's ...")."""
+        """The country of a demonym or possessive right before a title ("Peruvian President", "Kenya's ...")."""
         j = i - 1
         while j >= 0 and fold(tokens[j].bare) in ("then-", "former", "federal", "new", "acting", "then"):
             j -= 1
@@ -367,14 +367,14 @@ class MentionFinder:
                 continue
             end = start + len(run)
             title = None
-            # A title right before the name (through honorifics and a comma): "Foreign Minister Wang Yi",
-            # "Minister of Foreign Affairs of Japan, Mr. X", "his counterpart X".
+            # A title right before the name (through honorifics and a comma): "Foreign Minister Li Wei",
+            # "Minister of Foreign Affairs of Chile, Mr. X", "his counterpart X".
             j = i - 1
             if j >= 0 and tokens[j].text == ",":
                 j -= 1
             if j >= 0 and tokens[j].end in title_end:
                 title = title_end[tokens[j].end]
-            # A title right after: "X, Minister for Foreign Affairs of Mongolia" / "X, French Minister ...".
+            # A title right after: "X, Minister for Foreign Affairs of Chile" / "X, French Minister ...".
             after = end
             if title is None and after < len(tokens) and tokens[after].text == ",":
                 m = after + 1
@@ -477,14 +477,14 @@ class MentionFinder:
             if word in self.particles and run:
                 following = k + 1
                 while following < len(tokens) and tokens[following].bare in self.particles:
-                    following += 1  # "de la Fuente"
+                    following += 1  # "de la Cruz"
                 if following < len(tokens) and tokens[following].text[:1].isupper() and following not in blocked:
                     run.extend(tokens[k:following])
                     k = following
                     continue
                 break
             if INITIAL.fullmatch(token.text) and k + 1 < len(tokens) and tokens[k + 1].text[:1].isupper():
-                run.append(token)  # "Antony J. Blinken", "S. Jaishankar"
+                run.append(token)  # "John Q. Adams", "R. Kumar"
                 k += 1
                 continue
             if run and token.text in NAME_SUFFIXES:
