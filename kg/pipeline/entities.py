@@ -151,7 +151,7 @@ class EntityResolver:
                         r.post_kind in ("foreign-minister", "vice-minister", "minister") for r in persons[index].roles
                     ):
                         continue
-                role = Role(kind, title.country, mention.span.sentence)
+                role = Role(kind, title.country, mention.span.sentence, title.surface)
                 self._add_role(persons[index], role, generic=fold(title.surface))
 
     def _add_role(self, person: Person, role: Role, *, generic: str) -> None:
@@ -249,10 +249,39 @@ class EntityResolver:
             for position, role in enumerate(person.roles):
                 if role.country is None:
                     guess = known or self._guess_country(entities, role, in_play)
-                    person.roles[position] = Role(role.post_kind, guess, role.sentence)
-            person.roles[:] = _dedupe(person.roles)
+                    person.roles[position] = Role(role.post_kind, guess, role.sentence, role.title)
+            person.roles[:] = _dedupe([self._in_local_terms(role) for role in person.roles])
+            ministerial = {"foreign-minister", "prime-minister", "president", "vice-minister"}
+            if any(r.post_kind in ministerial for r in person.roles):
+                # "Ambassador X" or "Minister X" beside a more specific post is a form of address.
+                person.roles[:] = [
+                    r
+                    for r in person.roles
+                    if not (
+                        r.post_kind == "ambassador" or (r.post_kind == "minister" and fold(r.title) in _GENERIC_TITLES)
+                    )
+                ]
             countries = [r.country for r in person.roles if r.country]
             person.country = countries[0] if countries else known
+
+    def _in_local_terms(self, role: Role) -> Role:
+        """A title means what the post's country calls it: "Chancellor" heads Germany's government but is
+        Brazil's foreign minister."""
+        posts = self.lexicon.country_posts.get(role.country or "")
+        if not posts or not role.title:
+            return role
+        title = fold(role.title)
+        for kind, forms in posts.items():
+            if kind != role.post_kind and any(fold(form) == title for form in forms):
+                own = posts.get(role.post_kind, ())
+                if not any(fold(form) == title for form in own):
+                    return Role(
+                        "president" if kind == "head-of-state" and "president" in title else kind,
+                        role.country,
+                        role.sentence,
+                        role.title,
+                    )
+        return role
 
     def _office_holder(self, person: Person, anchor: str | None) -> str | None:
         """The country reference data says this person served at the document's date (a fallback only)."""

@@ -120,6 +120,7 @@ class Role:
     post_kind: str
     country: str | None
     sentence: int
+    title: str = ""  # the title as written ("Chancellor"), to read it in the country's own terms
 
 
 @dataclass
