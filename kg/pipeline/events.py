@@ -111,7 +111,7 @@ class EventExtractor:
                     last is not None
                     and previous is not None
                     and (
-                        (meeting.anaphoric and sentence.index - max(previous.sentences) <= 6)
+                        meeting.anaphoric
                         or (len(previous.participants) < 2 and sentence.index - max(previous.sentences) <= 2)
                     )
                 ):
@@ -126,11 +126,38 @@ class EventExtractor:
                 if index not in meeting_sentences[sentence.index]:
                     meeting_sentences[sentence.index].append(index)
         meeting_sentences = self._drop_partial(events, meeting_sentences)
+        self._agreements(sentences, mentions, entities, events, by_sentence_dates)
+        self._signings(sentences, mentions, entities, events, meeting_sentences, by_sentence_dates)
         self._dates_and_reporting(document, sentences, events, mentions, entities, by_sentence_dates)
         self._issues(document, sentences, mentions, entities, events, meeting_sentences)
         self._partnerships(sentences, mentions, entities, events, meeting_sentences, by_sentence_dates)
-        self._agreements(sentences, mentions, entities, events, by_sentence_dates)
         return events
+
+    def _signings(
+        self,
+        sentences: Sequence[Sentence],
+        mentions: Mentions,
+        entities: Entities,
+        events: Events,
+        meeting_sentences: dict[int, list[int]],
+        dates: dict[int, list[DateMention]],
+    ) -> None:
+        """People who signed something together met to sign it ("he and President Y signed an agreement")."""
+        for agreement in events.agreements:
+            people = set(agreement.signed_by)
+            if len(people) < 2 or any(people <= set(m.participants) for m in events.meetings):
+                continue
+            sentence = sentences[agreement.sentence]
+            trigger = Trigger(sentence.start, sentence.start, "signed", None, None, False, False)
+            kind = self._kind_from_posts(list(agreement.signed_by), entities, trigger)
+            meeting = Meeting(kind=kind, participants=list(agreement.signed_by), sentences=[sentence.index])
+            meeting.reported = not events.meetings
+            self._place(meeting, sentence, mentions, trigger, kind)
+            self._date(meeting, sentence, dates, trigger, sentence.start, sentence.end)
+            events.meetings.append(meeting)
+            index = len(events.meetings) - 1
+            self.clauses.setdefault(sentence.index, []).append((sentence.start, sentence.end, index))
+            meeting_sentences.setdefault(sentence.index, []).append(index)
 
     # -- meetings ------------------------------------------------------------------------------------------
     def _find_triggers(self, sentence: Sentence) -> list[Trigger]:
