@@ -129,6 +129,16 @@ class EventExtractor:
         self._agreements(sentences, mentions, entities, events, by_sentence_dates)
         self._signings(sentences, mentions, entities, events, meeting_sentences, by_sentence_dates)
         self._dates_and_reporting(document, sentences, events, mentions, entities, by_sentence_dates)
+        for agreement in events.agreements:
+            for meeting in events.meetings:
+                # Signed at a meeting of the same people: the meeting's day, when the text gives no other.
+                if (
+                    agreement.date is None
+                    and meeting.date_precision == "day"
+                    and agreement.signed_by
+                    and set(agreement.signed_by) <= set(meeting.participants)
+                ):
+                    agreement.date = meeting.date
         self._issues(document, sentences, mentions, entities, events, meeting_sentences)
         self._partnerships(sentences, mentions, entities, events, meeting_sentences, by_sentence_dates)
         return events
