@@ -428,6 +428,7 @@ class EventExtractor:
                         break
                 if main.date:
                     break
+        self._cities(sentences, mentions, events)
         for meeting in events.meetings[1:]:
             expression = fold(meeting.date_expression or "")
             if meeting.date is None and main.date and main.date_precision == "day":
@@ -445,10 +446,38 @@ class EventExtractor:
                 and meeting.kind not in ("telephone-talk", "video-conference")
             ):
                 meeting.place_city, meeting.place_country = main.place_city, main.place_country
-            if main.date and meeting.date and meeting.date_precision != "day" and main.date_precision == "day":
-                meeting.reported = False
+            if meeting.date and meeting.date_precision != "day":
+                meeting.reported = False  # "last November", "in 2019": an earlier encounter the text refers to
             if meeting.date and main.date and meeting.date[:4] < main.date[:4]:
                 meeting.reported = False
+
+    def _cities(self, sentences: Sequence[Sentence], mentions: Mentions, events: Events) -> None:
+        """A meeting placed only in a country takes the one city of that country the document names (its
+        dateline, say); a reported meeting with no place takes the dateline's city."""
+        cities: dict[str, set[str]] = {}
+        for place in mentions.places:
+            if place.is_city:
+                cities.setdefault(place.country, set()).add(place.name)
+        dateline = self._dateline(sentences)
+        if dateline is not None:
+            cities.setdefault(dateline[1], set()).add(dateline[0])
+        for meeting in events.meetings:
+            if meeting.kind in ("telephone-talk", "video-conference") or meeting.place_city:
+                continue
+            if meeting.place_country and len(cities.get(meeting.place_country, ())) == 1:
+                meeting.place_city = next(iter(cities[meeting.place_country]))
+            elif meeting.place_country is None and meeting.reported and dateline is not None:
+                meeting.place_city, meeting.place_country = dateline
+
+    def _dateline(self, sentences: Sequence[Sentence]) -> tuple[str, str] | None:
+        """ "CHISINAU, June 6 -", "LIMA (Kyodo) --": a city in capitals opening the story."""
+        for sentence in sentences[:8]:
+            match = re.match(r"^([A-Z][A-Z .'-]{2,30}?)\s*[,(]", sentence.text)
+            if match:
+                city = self.lexicon.cities.get(fold(match.group(1).strip()))
+                if city is not None:
+                    return match.group(1).strip().title(), city.country
+        return None
 
     def _issues(
         self,

@@ -323,8 +323,8 @@ class MentionFinder:
                 continue
             for n in (3, 2, 1):
                 words = tokens[j : j + n]
-                if len(words) < n or not all(w.text[:1].isupper() for w in words):
-                    continue
+                if len(words) < n or not (words[0].text[:1].isupper() and words[-1].text[:1].isupper()):
+                    continue  # "Rio de Janeiro": inner particles may be lower case
                 name = " ".join(w.bare for w in words)
                 found_city = self.lexicon.cities.get(fold(name))
                 if found_city is not None and name not in self.non_names:
