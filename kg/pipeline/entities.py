@@ -65,6 +65,7 @@ class EntityResolver:
         kept = {i for i, p in enumerate(first.persons) if p.roles or p.honorific}
         names = [m for m in mentions.names if first.name_links.get(m.span.start) in kept]
         entities = self._resolve_names(Entities(home_country=home), mentions, names)
+        self._byline_titles(entities, sentences, mentions)
         self._surnames(entities, sentences, mentions)
         self._countries(entities, mentions, document.meta.date)
         self._pronouns_and_groups(entities, sentences, mentions)
@@ -183,6 +184,29 @@ class EntityResolver:
             if best is None or distance < best[0]:
                 best = (distance, other.title.post_kind)
         return best[1] if best else None
+
+    def _byline_titles(self, entities: Entities, sentences: Sequence[Sentence], mentions: Mentions) -> None:
+        """A byline's name on one line and its titles on the next lines ("Jane Doe / Minister for Foreign
+        Affairs"): the titles are that person's posts."""
+        titles_by_sentence: dict[int, list[TitleMention]] = {}
+        for title in mentions.titles:
+            titles_by_sentence.setdefault(title.span.sentence, []).append(title)
+        for sentence in sentences[:10]:
+            named = entities.named.get(sentence.index, [])
+            if len(named) != 1 or len(sentence.text) > 60:
+                continue
+            person = entities.persons[named[0]]
+            for following in sentences[sentence.index + 1 : sentence.index + 4]:
+                found = titles_by_sentence.get(following.index, [])
+                covered = sum(t.span.end - t.span.start for t in found)
+                if not found or entities.named.get(following.index) or covered < 0.6 * len(following.text):
+                    break
+                for title in found:
+                    self._add_role(
+                        person,
+                        Role(title.post_kind, title.country, following.index, title.surface),
+                        generic=fold(title.surface),
+                    )
 
     # -- surnames and role mentions -------------------------------------------------------------------------
     def _surnames(self, entities: Entities, sentences: Sequence[Sentence], mentions: Mentions) -> None:
