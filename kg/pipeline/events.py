@@ -31,12 +31,13 @@ _DAY_OFFSETS = {
     "the day before": -1,
     "a day earlier": -1,
     "the next day": 1,
+    "the following day": 1,
+    "a day later": 1,
     "earlier in the day": 0,
     "later in the day": 0,
     "the same day": 0,
     "earlier that day": 0,
     "later that day": 0,
-    "a day later": 1,
 }
 
 
@@ -230,7 +231,11 @@ class EventExtractor:
         dates: dict[int, list[DateMention]],
         events: Events,
     ) -> list[tuple[Meeting, tuple[int, int]]]:
-        triggers = [t for t in self._find_triggers(sentence) if not self._modal(sentence, t)]
+        triggers = [
+            t
+            for t in self._find_triggers(sentence)
+            if not self._modal(sentence, t) and (not t.needs_object or self._has_object(sentence, t, mentions))
+        ]
         if not triggers:
             return []
         named = entities.named.get(sentence.index, [])
@@ -288,6 +293,24 @@ class EventExtractor:
         return meetings
 
     @staticmethod
+    def _has_object(sentence: Sentence, trigger: Trigger, mentions: Mentions) -> bool:
+        """ "Received the minister", "hosted the meeting": not "welcomed the growth of cooperation"."""
+        window_end = trigger.end + 90
+        spans = [m.span for m in mentions.names] + [t.span for t in mentions.titles]
+        if any(s.sentence == sentence.index and trigger.end <= s.start < window_end for s in spans):
+            return True
+        after = sentence.text[trigger.end - sentence.start : window_end - sentence.start]
+        return bool(
+            re.match(
+                r"\s*(?:(?:at|in) [^,]{0,60}?\s)?(?:today\s|yesterday\s)?(?:the\s|a\s|an\s|his\s|her\s|their\s)?"
+                r"(?:[\w'’-]+\s){0,4}?(?:meeting|talks|summit|dialogue|call|conference|counterparts?|delegation|"
+                r"minister|president|prime minister|his excellency|her excellency)\b",
+                after,
+                re.IGNORECASE,
+            )
+        )
+
+    @staticmethod
     def _anaphoric(sentence: Sentence, trigger: Trigger) -> bool:
         """ "The meeting", "the talks": a reference back to an encounter already told."""
         rel = trigger.start - sentence.start
@@ -324,7 +347,7 @@ class EventExtractor:
     def _referred(self, sentence: Sentence, trigger: Trigger, clause_start: int) -> bool:
         before = sentence.text[clause_start - sentence.start : trigger.start - sentence.start]
         window = before[-60:]
-        if re.search(r"\b(?:in|that|the same) day\b", window, re.IGNORECASE):
+        if re.search(r"\b(?:in the|that|the same|the following|the next) day\b", window, re.IGNORECASE):
             return False  # "Earlier in the day, X held a meeting with Y": news of the same day
         if re.search(r"\b\w+(?:'s|’s)\s+(?:\w+\s+)?$", window) and trigger.kind in (
             "visit",
@@ -391,7 +414,8 @@ class EventExtractor:
             # encounter ("the two leaders held a three-way summit with ...").
             subset = set(new.participants) <= set(old.participants)
             dates_fit = old.date is None or new.date is None or old.date == new.date
-            if (same and dates_fit) or (subset and dates_fit and new.reported == old.reported):
+            # A subset told with its own trigger ("X held a bilateral meeting with Y") is a meeting of its own.
+            if (same and dates_fit) or (subset and dates_fit and new.anaphoric):
                 _absorb(old, new, union=False)
                 return index
         meetings.append(new)
@@ -429,16 +453,21 @@ class EventExtractor:
                 if main.date:
                     break
         self._cities(sentences, mentions, events)
-        for meeting in events.meetings[1:]:
+        for position, meeting in enumerate(events.meetings[1:], start=1):
             expression = fold(meeting.date_expression or "")
-            if meeting.date is None and main.date and main.date_precision == "day":
+            # "The following day", "a day after": counted from the meeting told just before.
+            before = [m for m in events.meetings[:position] if m.date and m.date_precision == "day"]
+            reference = before[-1] if before else None
+            if meeting.date is None and reference is not None and reference.date is not None:
                 for sentence_index in meeting.sentences:
                     text = fold(sentences[sentence_index].text)
                     for phrase, offset in _DAY_OFFSETS.items():
                         if phrase in text or phrase == expression:
-                            meeting.date = (date.fromisoformat(main.date) + timedelta(days=offset)).isoformat()
-                            meeting.date_precision = "day"
+                            day = date.fromisoformat(reference.date) + timedelta(days=offset)
+                            meeting.date, meeting.date_precision = day.isoformat(), "day"
                             break
+                    if meeting.date:
+                        break
             same_venue = any("same venue" in sentences[s].text for s in meeting.sentences)
             if (
                 same_venue
