@@ -32,6 +32,7 @@ _COUNTRY_NS = "https://w3id.org/dipkg/id/country/"
 MIN_CITY_POPULATION = 150_000
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """ASCII-fold and lower-case: the key under which names and labels are compared."""
     decomposed = unicodedata.normalize("NFKD", text)

@@ -53,7 +53,8 @@ class EntityResolver:
         self.lexicon = lexicon
         patterns = lexicon.patterns
         self.particles = {fold(p) for p in patterns["particles"]}
-        self.groups = sorted((g.split() for g in patterns["group_references"]), key=len, reverse=True)
+        groups = sorted(patterns["group_references"], key=len, reverse=True)
+        self.group_pattern = re.compile(r"(?<!\S)(?:" + "|".join(re.escape(g) for g in groups) + r")(?!\S)")
         self.male = set(patterns["pronouns_male"])
         self.female = set(patterns["pronouns_female"])
 
@@ -250,20 +251,19 @@ class EntityResolver:
         for source in sources:
             folded = fold(source)
             for pattern, code in self.lexicon.publishers:
-                if pattern and re.search(r"(?<!\w)" + re.escape(pattern) + r"(?!\w)", folded):
+                # A substring test first: the word-boundary regex runs only for the few that pass it.
+                if pattern and pattern in folded and _whole_word(pattern, folded):
                     if code is None:
                         break
                     return code
             for name, code in self.lexicon.country_names.items():
-                if len(name) > 3 and re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", folded):
+                if len(name) > 3 and name in folded and _whole_word(name, folded):
                     return code
-        # Otherwise the first country the headline names (not as an adjective of someone else).
-        headline = document.meta.title or (sentences[0].text if sentences else "")
+        # Otherwise the first country the first line names (not as an adjective of someone else).
         first_sentence_end = sentences[0].end if sentences else 0
         for country in mentions.countries:
             if country.span.start < first_sentence_end and not country.demonym:
                 return country.code
-        del headline
         return None
 
     def _countries(self, entities: Entities, mentions: Mentions, anchor: str | None) -> None:
@@ -349,7 +349,7 @@ class EntityResolver:
             raw = [t.text for t in tokenize(sentence.text)]
             words = [w.lower() for w in raw]
             named = entities.named.get(sentence.index, [])
-            if any(self._has_phrase(words, g) for g in self.groups):
+            if self.group_pattern.search(" ".join(words)):
                 entities.group_sentences.add(sentence.index)
                 # "the two leaders", "they": the people the text last named together.
                 for earlier in range(sentence.index, max(-1, sentence.index - 4), -1):
@@ -391,10 +391,9 @@ class EntityResolver:
                 return named[0]
         return None
 
-    @staticmethod
-    def _has_phrase(words: list[str], phrase: list[str]) -> bool:
-        n = len(phrase)
-        return any(words[i : i + n] == phrase for i in range(len(words) - n + 1))
+
+def _whole_word(phrase: str, text: str) -> bool:
+    return re.search(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", text) is not None
 
 
 def _plain_full_name(tokens: Sequence[str]) -> bool:

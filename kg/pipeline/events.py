@@ -57,9 +57,10 @@ class EventExtractor:
         self.lexicon = lexicon
         patterns = lexicon.patterns
         triggers = sorted(patterns["meeting_triggers"], key=lambda t: -len(t["phrase"]))
-        self.triggers = [
-            (re.compile(r"(?<![\w-])" + re.escape(t["phrase"]) + r"(?![\w-])", re.IGNORECASE), t) for t in triggers
-        ]
+        self.trigger_specs = {t["phrase"].lower(): t for t in triggers}
+        self.trigger_pattern = re.compile(
+            r"(?<![\w-])(?:" + "|".join(re.escape(t["phrase"]) for t in triggers) + r")(?![\w-])", re.IGNORECASE
+        )
         self.modality = [
             re.compile(r"(?<![\w-])" + re.escape(c) + r"(?![\w-])", re.IGNORECASE) for c in patterns["modality_cues"]
         ]
@@ -173,22 +174,21 @@ class EventExtractor:
     # -- meetings ------------------------------------------------------------------------------------------
     def _find_triggers(self, sentence: Sentence) -> list[Trigger]:
         found: list[Trigger] = []
-        for pattern, spec in self.triggers:
-            for match in pattern.finditer(sentence.text):
-                a, b = match.span()
-                if any(a < t.end - sentence.start and t.start - sentence.start < b for t in found):
-                    continue
-                found.append(
-                    Trigger(
-                        sentence.start + a,
-                        sentence.start + b,
-                        spec["phrase"],
-                        spec.get("kind"),
-                        spec.get("role"),
-                        bool(spec.get("weak")),
-                        bool(spec.get("needs_object")),
-                    )
+        # One alternation, longest phrase first: at each place the longest trigger wins.
+        for match in self.trigger_pattern.finditer(sentence.text):
+            spec = self.trigger_specs[match.group().lower()]
+            a, b = match.span()
+            found.append(
+                Trigger(
+                    sentence.start + a,
+                    sentence.start + b,
+                    spec["phrase"],
+                    spec.get("kind"),
+                    spec.get("role"),
+                    bool(spec.get("weak")),
+                    bool(spec.get("needs_object")),
                 )
+            )
         return sorted(found, key=lambda t: t.start)
 
     def _modal(self, sentence: Sentence, trigger: Trigger) -> bool:

@@ -101,6 +101,9 @@ class MentionFinder:
         self.lexicon = lexicon
         patterns = lexicon.patterns
         self.honorifics = sorted((tuple(h.split()) for h in patterns["honorifics"]), key=len, reverse=True)
+        self.honorifics_by_first: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in self.honorifics:
+            self.honorifics_by_first.setdefault(phrase[0], []).append(phrase)
         self.particles = set(patterns["particles"])
         self.non_names = lexicon.non_name_words
         self.title_index = _phrase_index([(tuple(fold(w) for w in _words(e.title)), e) for e in lexicon.titles])
@@ -456,7 +459,7 @@ class MentionFinder:
         found: list[str] = []
         k = i
         while k < len(tokens):
-            for phrase in self.honorifics:
+            for phrase in self.honorifics_by_first.get(tokens[k].text, ()):
                 n = len(phrase)
                 if tuple(t.text for t in tokens[k : k + n]) == phrase:
                     found.append(" ".join(phrase))
