@@ -349,14 +349,17 @@ class EntityResolver:
             raw = [t.text for t in tokenize(sentence.text)]
             words = [w.lower() for w in raw]
             named = entities.named.get(sentence.index, [])
-            if self.group_pattern.search(" ".join(words)):
+            group = self.group_pattern.search(" ".join(words))
+            if group:
                 entities.group_sentences.add(sentence.index)
-                # "the two leaders", "they": the people the text last named together.
+                # "the two leaders", "they": the people the text last named together, when their number
+                # and posts fit the phrase ("the three ministers" are not three heads of state).
                 for earlier in range(sentence.index, max(-1, sentence.index - 4), -1):
                     together = entities.named.get(earlier, [])
                     if len(together) >= 2:
-                        for person in together:
-                            self._note(entities, sentence.index, person, named=False)
+                        if self._group_fits(group.group(), [entities.persons[p] for p in together]):
+                            for person in together:
+                                self._note(entities, sentence.index, person, named=False)
                         break
             quoted = any(q in sentence.text for q in ('"', "“", "”"))
             if author is not None and not quoted:
@@ -382,6 +385,17 @@ class EntityResolver:
                     self._note(entities, sentence.index, match[0], named=False)
             if named:
                 last = named[:1]
+
+    @staticmethod
+    def _group_fits(phrase: str, people: list[Person]) -> bool:
+        numbers = {"two": 2, "three": 3, "four": 4, "both": 2}
+        count = next((n for word, n in numbers.items() if word in phrase.split()), None)
+        if count is not None and count != len(people):
+            return False
+        kinds = {r.post_kind for p in people for r in p.roles}
+        if "minister" in phrase and kinds and kinds <= {"president", "head-of-state", "prime-minister"}:
+            return False
+        return not ("leader" in phrase and kinds and not kinds & {"president", "head-of-state", "prime-minister"})
 
     def _author(self, entities: Entities, sentences: Sequence[Sentence]) -> int | None:
         """The person in a byline near the top (a short line naming one person): "I" in a media release."""

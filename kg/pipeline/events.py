@@ -117,9 +117,15 @@ class EventExtractor:
                         or (len(previous.participants) < 2 and sentence.index - max(previous.sentences) <= 2)
                     )
                 ):
-                    # "X hosted the meeting ... The meeting, attended by Y and Z, ...": one encounter.
+                    # "X hosted the meeting ... The meeting, attended by Y and Z, ...": one encounter. "The
+                    # meeting" speaks of the last meeting reported, and adds people only when it says they came.
+                    if meeting.anaphoric and len(previous.participants) >= 2 and not previous.reported:
+                        reported = [i for i, m in enumerate(events.meetings) if m.reported and len(m.participants) >= 2]
+                        last = reported[-1] if reported else last
+                        previous = events.meetings[last]
+                    joined = re.search(r"attended by|joined|took part|participated", sentence.text, re.IGNORECASE)
                     index = last
-                    _absorb(previous, meeting, union=True)
+                    _absorb(previous, meeting, union=len(previous.participants) < 2 or bool(joined))
                 else:
                     index = self._merge(events.meetings, meeting)
                 last = index
@@ -234,7 +240,8 @@ class EventExtractor:
         triggers = [
             t
             for t in self._find_triggers(sentence)
-            if not self._modal(sentence, t) and (not t.needs_object or self._has_object(sentence, t, mentions))
+            if not self._modal(sentence, t)
+            and (not t.needs_object or self._has_object(sentence, t, mentions, entities))
         ]
         if not triggers:
             return []
@@ -293,10 +300,11 @@ class EventExtractor:
         return meetings
 
     @staticmethod
-    def _has_object(sentence: Sentence, trigger: Trigger, mentions: Mentions) -> bool:
+    def _has_object(sentence: Sentence, trigger: Trigger, mentions: Mentions, entities: Entities) -> bool:
         """ "Received the minister", "hosted the meeting": not "welcomed the growth of cooperation"."""
         window_end = trigger.end + 90
-        spans = [m.span for m in mentions.names] + [t.span for t in mentions.titles]
+        people = [m.span for m in mentions.names if m.span.start in entities.name_links]
+        spans = people + [t.span for t in mentions.titles]
         if any(s.sentence == sentence.index and trigger.end <= s.start < window_end for s in spans):
             return True
         after = sentence.text[trigger.end - sentence.start : window_end - sentence.start]
