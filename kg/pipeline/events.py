@@ -476,6 +476,16 @@ class EventExtractor:
                             break
                     if meeting.date:
                         break
+            undated = not any(dates.get(s) for s in meeting.sentences)
+            if (
+                meeting.date is None
+                and undated
+                and meeting.reported
+                and main.date_precision == "day"
+                and set(meeting.participants) & set(main.participants)
+            ):
+                # "While in Tokyo, the ministers also called on X": the same day's news, told without a date.
+                meeting.date, meeting.date_precision = main.date, "day"
             same_venue = any("same venue" in sentences[s].text for s in meeting.sentences)
             if (
                 same_venue
