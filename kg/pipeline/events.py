@@ -90,6 +90,13 @@ class EventExtractor:
             rf"(?P<name>(?:{cap}\s+){{0,6}}(?:{heads_p})(?:\s+(?:for|of|on)\s+{cap}(?:\s+(?:and|of|for|{cap}))*)?)"
         )
         self.change_cues = [c.lower() for c in patterns["partnership_change_cues"]]
+        # Written in lower case ("lift the comprehensive strategic partnership", "a China-Malaysia community
+        # with a shared future"): a known head with a qualifier or a country-pair prefix.
+        modifiers = "|".join(map(re.escape, patterns["partnership_modifiers"]))
+        lower_heads = "|".join(map(re.escape, sorted(patterns["partnership_lower_heads"], key=len, reverse=True)))
+        self.partnership_lower = re.compile(
+            rf"(?P<name>(?:[A-Z][\w]+(?:-[A-Z][\w]+)+\s+)?(?:(?:{modifiers})\s+)*(?:{lower_heads}))\b"
+        )
 
     # ----------------------------------------------------------------------------------------------
     def extract(
@@ -637,8 +644,16 @@ class EventExtractor:
     ) -> None:
         seen: dict[str, Partnership] = {}
         for sentence in sentences:
-            for match in self.partnership.finditer(sentence.text):
+            found = list(self.partnership.finditer(sentence.text))
+            for match in self.partnership_lower.finditer(sentence.text):
+                words = match.group("name").split()
+                specific = "-" in words[0] or len(words) >= 3 or "community" in words
+                if specific and not any(m.start() <= match.start() < m.end() for m in found):
+                    found.append(match)
+            for match in found:
                 name = match.group("name").strip()
+                if name == name.lower():
+                    name = name.title()  # "comprehensive strategic partnership" -> its usual written name
                 words = name.split()
                 while words and (
                     words[0] in self.lexicon.non_name_words - {"Special", "Strategic", "Comprehensive"}
