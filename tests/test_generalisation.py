@@ -56,11 +56,11 @@ def _convert(path: Path, text: str, meta: dict[str, Any]) -> Extraction:
 
 
 def _meetings(extraction: Extraction, mapping: Mapping | None = None) -> Counter[MeetingKey]:
-    """(participant names, date, place country, kind) of every meeting, through ``mapping`` when given."""
+    """(participant keys as written, date, place country, kind) of every meeting, through ``mapping`` when given."""
     persons = extraction.entities.persons
     keys: Counter[MeetingKey] = Counter()
     for meeting in extraction.events.meetings:
-        names = frozenset(persons[i].name for i in meeting.participants)
+        names = frozenset(persons[i].key for i in meeting.participants)
         date, country = meeting.date, meeting.place_country
         if mapping is not None:
             names = frozenset(mapping.name(n) for n in names)
@@ -73,9 +73,9 @@ def _persons(extraction: Extraction, mapping: Mapping | None = None) -> Counter[
     found: Counter[tuple[str, str | None]] = Counter()
     for person in extraction.entities.persons:
         if mapping is None:
-            found[(person.name, person.country)] += 1
+            found[(person.key, person.country)] += 1
         else:
-            found[(mapping.name(person.name), mapping.country(person.country))] += 1
+            found[(mapping.name(person.key), mapping.country(person.country))] += 1
     return found
 
 
@@ -84,7 +84,7 @@ def _issues(extraction: Extraction, mapping: Mapping | None = None) -> dict[froz
     persons = extraction.entities.persons
     found: dict[frozenset[str], list[str]] = {}
     for meeting in extraction.events.meetings:
-        names = frozenset(persons[i].name for i in meeting.participants)
+        names = frozenset(persons[i].key for i in meeting.participants)
         if mapping is not None:
             names = frozenset(mapping.name(n) for n in names)
         found.setdefault(names, []).extend(meeting.issues)

@@ -66,6 +66,7 @@ class OfficeHolder:
     tokens: frozenset[str]  # folded name tokens of every written form
     start: str
     until: str
+    name: str = ""
 
     def serves_on(self, day: str | None) -> bool:
         """In office on that date (any date when the document has none)."""
@@ -307,7 +308,9 @@ def load_lexicon() -> Lexicon:
             tokens = frozenset(
                 t for form in forms for t in re.findall(r"[\w'’-]+", fold(form)) if t not in particles and len(t) > 1
             )
-            holder = OfficeHolder(cols[0].strip(), cols[1].strip(), tokens, cols[3].strip(), cols[4].strip())
+            holder = OfficeHolder(
+                cols[0].strip(), cols[1].strip(), tokens, cols[3].strip(), cols[4].strip(), cols[2].strip()
+            )
             for token in tokens:
                 holders.setdefault(token, []).append(holder)
     return Lexicon(

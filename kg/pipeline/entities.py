@@ -308,12 +308,24 @@ class EntityResolver:
         return role
 
     def _office_holder(self, person: Person, anchor: str | None) -> str | None:
-        """The country reference data says this person served at the document's date (a fallback only)."""
+        """The country reference data says this person served at the document's date (a fallback only).
+
+        A person the reference data knows takes the name it gives ("President Tanaka" -> "Kenji Tanaka"),
+        so that every document names the same person with the same IRI and label.
+        """
         core = set(self._core(person.name.split()))
-        countries = set()
-        for holder in self.lexicon.office_holders.get(sorted(core)[0] if core else "", []):
-            if core <= holder.tokens and holder.serves_on(anchor):
-                countries.add(holder.country)
+        matches = [
+            holder
+            for holder in self.lexicon.office_holders.get(sorted(core)[0] if core else "", [])
+            if core <= holder.tokens and holder.serves_on(anchor)
+        ]
+        countries = {holder.country for holder in matches}
+        names = {holder.name for holder in matches}
+        if len(names) == 1:
+            canonical = names.pop()
+            if canonical != person.name:
+                person.forms.add(person.name)
+                person.name = canonical
         return countries.pop() if len(countries) == 1 else None
 
     def _fits(self, code: str, post_kind: str) -> bool:
