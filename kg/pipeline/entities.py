@@ -162,7 +162,11 @@ class EntityResolver:
             return
         if role.post_kind in ("foreign-minister", "vice-minister"):
             person.roles[:] = [
-                r for r in person.roles if not (r.post_kind == "minister" and r.country in (None, role.country))
+                r
+                for r in person.roles
+                if not (
+                    r.post_kind == "minister" and r.country in (None, role.country) and fold(r.title) in _GENERIC_TITLES
+                )
             ]
         for existing in person.roles:
             if existing.post_kind == role.post_kind and (existing.country == role.country or role.country is None):
@@ -314,11 +318,13 @@ class EntityResolver:
         so that every document names the same person with the same IRI and label.
         """
         core = set(self._core(person.name.split()))
-        matches = [
+        candidates = [
             holder
             for holder in self.lexicon.office_holders.get(sorted(core)[0] if core else "", [])
-            if core <= holder.tokens and holder.serves_on(anchor)
+            if core <= holder.tokens
         ]
+        # In office on the document's date; else ("then-President X") at any time, when that is unambiguous.
+        matches = [holder for holder in candidates if holder.serves_on(anchor)] or candidates
         countries = {holder.country for holder in matches}
         names = {holder.name for holder in matches}
         if len(names) == 1:

@@ -357,6 +357,8 @@ class MentionFinder:
             for k, token in enumerate(tokens):
                 if token.start >= covered.start and token.end <= covered.end:
                     blocked.add(k)
+        capitalised = [t for t in tokens if t.text[:1].isalpha()]
+        headline = len(capitalised) >= 4 and sum(t.text[:1].isupper() for t in capitalised) >= 0.7 * len(capitalised)
         title_end = {t.span.end: t for t in titles}
         title_start = {t.span.start: t for t in titles}
         found: list[NameMention] = []
@@ -398,6 +400,9 @@ class MentionFinder:
                         )
             chain = self._title_chain(title, titles, tokens) if title is not None else ()
             words = [t.text if t.text in NAME_SUFFIXES or INITIAL.fullmatch(t.text) else t.bare for t in run]
+            if len(words) == 1 and honorific is None and headline:
+                i = end  # "Foreign Minister Receives Polish Counterpart": a headline's capitals are not a name
+                continue
             quoted = start > 0 and tokens[start - 1].text in ('"', "“") and title is None and honorific is None
             if quoted or (title is None and honorific is None and not self._name_like(words)):
                 i = end
