@@ -36,7 +36,15 @@ _OFFICE_HOLDERS = (
     "publisher's country, as the text's own cues ('In <capital>', 'his <demonym> counterpart', "
     "'<country>'s foreign affairs portfolio') are not used"
 )
+_FORMER_PRESIDENT = (
+    "persons' countries: 'then President <name>' gets its country from office-holders.tsv for the real name; "
+    "with an invented name the converter falls back to the publisher's country"
+)
 KNOWN_GAPS: dict[tuple[str, int], str] = {
+    ("a-itamaraty-vieira-mondino-call-2024-08", 1): _FORMER_PRESIDENT,
+    ("a-itamaraty-vieira-mondino-call-2024-08", 2): _FORMER_PRESIDENT,
+    ("b-mofa-korea-vietnam-phone-2024-09", 1): _FORMER_PRESIDENT,
+    ("b-mofa-korea-vietnam-phone-2024-09", 2): _FORMER_PRESIDENT,
     ("b-nz-peters-pacific-visit-2024-07", 1): _OFFICE_HOLDERS,
     ("b-nz-peters-pacific-visit-2024-07", 2): _OFFICE_HOLDERS,
 }
