@@ -759,7 +759,9 @@ class EventExtractor:
                         for m in re.finditer(re.escape(form), sentence.text)
                     )
                 ]
-                if not signatories and sentence.index in entities.group_sentences and events.meetings:
+                if re.search(r"\bwitness(?:ed|es)?\b", sentence.text[: match.start()], re.IGNORECASE):
+                    signatories = []  # "the two ministers witnessed the signing": others signed
+                elif not signatories and sentence.index in entities.group_sentences and events.meetings:
                     signatories = self._group_members(sentence, entities, events.meetings[0].participants)
                 amounts = [
                     a
@@ -779,7 +781,26 @@ class EventExtractor:
                 elif events.meetings and set(signatories) & set(events.meetings[0].participants):
                     main = events.meetings[0]
                     agreement.date = main.date if main.date_precision == "day" else None
-                events.agreements.append(agreement)
+                same = next(
+                    (
+                        a
+                        for a in events.agreements
+                        if a.signed_by
+                        and set(a.signed_by) == set(agreement.signed_by)
+                        and (a.amount is None or agreement.amount is None)
+                    ),
+                    None,
+                )
+                if same is None:
+                    events.agreements.append(agreement)
+                elif same.amount is None and agreement.amount is not None:
+                    # "exchange the signed notes" and "the signing of the Exchange of Notes ... ¥46 billion": one.
+                    same.title, same.amount, same.currency, same.sentence = (
+                        agreement.title,
+                        agreement.amount,
+                        agreement.currency,
+                        agreement.sentence,
+                    )
 
 
 def _absorb(old: Meeting, new: Meeting, *, union: bool) -> None:
