@@ -244,8 +244,21 @@ class EntityResolver:
                     for r in p.roles
                 )
             ]
+            if len(holders) > 1:
+                # "the Foreign Minister" beside "the Secretary": the holder whose own title reads most alike.
+                words = set(fold(title.surface).split())
+                overlap = {i: max(len(words & set(fold(r.title).split())) for r in persons[i].roles) for i in holders}
+                best = max(overlap.values())
+                holders = [i for i in holders if overlap[i] == best]
             if len(holders) == 1:
                 self._note(entities, title.span.sentence, holders[0], named=False)
+        # "The Secretary thanked ...": the head word of one person's title.
+        for sentence in sentences:
+            for match in _ROLE_NOUN.finditer(sentence.text):
+                noun = fold(match.group(1))
+                holders = [i for i, p in enumerate(persons) if any(noun in fold(r.title).split() for r in p.roles)]
+                if len(holders) == 1:
+                    self._note(entities, sentence.index, holders[0], named=False)
 
     # -- countries ------------------------------------------------------------------------------------------
     def home_country(self, document: Document, sentences: Sequence[Sentence], mentions: Mentions) -> str | None:
@@ -422,6 +435,9 @@ class EntityResolver:
             if len(named) == 1 and len(sentence.text) < 60:
                 return named[0]
         return None
+
+
+_ROLE_NOUN = re.compile(r"\b[Tt]he (Secretary|President|Premier|Chancellor|Ambassador|Emir|King)\b(?! of)")
 
 
 def _whole_word(phrase: str, text: str) -> bool:
