@@ -211,6 +211,8 @@ class EventExtractor:
         after = sentence.text[trigger.end - sentence.start : trigger.end - sentence.start + 40]
         clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(before)), default=0)
         before = before[clause_start:]
+        if re.search(r"\b(?:at|during|in) (?:their|the|a|his|her)\s+(?:[\w-]+\s+){0,2}$", before):
+            before = ""  # "agreed to launch at their summit meeting": the meeting itself took place
         if any(p.search(before) for p in self.modality):
             return True
         if any(p.search(sentence.text) for p in self.cancellation):
@@ -493,7 +495,11 @@ class EventExtractor:
             ):
                 # "While in Tokyo, the ministers also called on X": the same day's news, told without a date.
                 meeting.date, meeting.date_precision = main.date, "day"
-            same_venue = any("same venue" in sentences[s].text for s in meeting.sentences)
+            same_day = any(
+                re.search(r"\b(?:in the|that|the same) day\b", sentences[s].text, re.IGNORECASE)
+                for s in meeting.sentences
+            )
+            same_venue = same_day or any("same venue" in sentences[s].text for s in meeting.sentences)
             if (
                 same_venue
                 and meeting.place_country is None
@@ -509,9 +515,15 @@ class EventExtractor:
         """A meeting placed only in a country takes the one city of that country the document names (its
         dateline, say); a reported meeting with no place takes the dateline's city."""
         cities: dict[str, set[str]] = {}
+        headline: dict[str, set[str]] = {}
         for place in mentions.places:
             if place.is_city:
                 cities.setdefault(place.country, set()).add(place.name)
+                if place.span.sentence == 0:
+                    headline.setdefault(place.country, set()).add(place.name)
+        for country, names in headline.items():
+            if len(names) == 1:
+                cities[country] = names  # the headline's city ("ministers meet in Madrid") wins
         dateline = self._dateline(sentences)
         if dateline is not None:
             cities.setdefault(dateline[1], set()).add(dateline[0])
