@@ -431,6 +431,8 @@ class EventExtractor:
             # encounter ("the two leaders held a three-way summit with ...").
             subset = set(new.participants) <= set(old.participants)
             dates_fit = old.date is None or new.date is None or old.date == new.date
+            if same and old.reported and new.reported and old.date_precision == "day" and new.date_precision != "day":
+                dates_fit = True  # a coarser date in the same news ("last month") dates something else
             # A subset told with its own trigger ("X held a bilateral meeting with Y") is a meeting of its own.
             if (same and dates_fit) or (subset and dates_fit and new.anaphoric):
                 _absorb(old, new, union=False)
@@ -461,10 +463,12 @@ class EventExtractor:
                         main.date, main.date_precision, main.date_expression = d.value, d.precision, d.expression
                         break
         if main.date is None:
-            # A dateline: a line that is only a date, at the head of the document.
+            # A dateline: a line that is only a date at the head of the document, or "CITY, June 6 -".
             for sentence in sentences[:6]:
+                opens_with_city = re.match(r"^[A-Z][A-Z .'-]{2,30}?\s*[,(]", sentence.text) is not None
                 for d in dates.get(sentence.index, []):
-                    if d.value and len(sentence.text.strip()) - len(d.expression) < 16:
+                    at_head = opens_with_city and d.span.start - sentence.start < 40
+                    if d.value and (len(sentence.text.strip()) - len(d.expression) < 16 or at_head):
                         main.date, main.date_precision, main.date_expression = d.value, d.precision, d.expression
                         break
                 if main.date:
