@@ -252,6 +252,7 @@ class EntityResolver:
                 holders = [i for i in holders if overlap[i] == best]
             if len(holders) == 1:
                 self._note(entities, title.span.sentence, holders[0], named=False)
+                entities.title_links[title.span.start] = holders[0]
         # "The Secretary thanked ...": the head word of one person's title.
         for sentence in sentences:
             for match in _ROLE_NOUN.finditer(sentence.text):

@@ -22,7 +22,8 @@ from kg.pipeline.model import (
 
 _CLAUSE_BREAK = re.compile(
     r';|:\s|[,"”]+\s+(?=(?:which|who|where|while|whereas|but|and\s+(?:the|he|she|they))\b)'
-    r"|\s+and\s+(?=(?:then\s+)?(?:held|met|had|hosted|received|paid|spoke|called|sat)\b)"
+    r"|(?:\s+and|,)\s+(?=(?:then\s+)?(?:held|holds|met|meets|had|has|hosted|hosts|received|receives|paid|pays|spoke|"
+    r"speaks|called|calls|sat)\b)"
 )
 _HEADS = {"president": "head", "head-of-state": "head", "prime-minister": "head", "foreign-minister": "fm"}
 _DAY_OFFSETS = {
@@ -262,6 +263,9 @@ class EventExtractor:
             if m.span.sentence == sentence.index and m.span.start in entities.name_links
         ]
         name_spans += self._surname_spans(sentence, entities)
+        name_spans += [
+            (start, person) for start, person in entities.title_links.items() if sentence.start <= start < sentence.end
+        ]
         meetings: list[tuple[Meeting, tuple[int, int]]] = []
         strong = [t for t in triggers if not t.weak]
         fresh = [t for t in strong if not self._anaphoric(sentence, t)]
@@ -273,7 +277,13 @@ class EventExtractor:
         for trigger in strong or triggers:
             a, b = self._clause(sentence, trigger)
             in_clause = sorted({p for start, p in name_spans if a <= start < b})
-            if len(in_clause) == 1 and subject is not None and subject not in in_clause and a > sentence.start:
+            verb_first = trigger.start - a <= 6  # the clause opens with its verb: its subject came before
+            if (
+                subject is not None
+                and subject not in in_clause
+                and a > sentence.start
+                and (len(in_clause) == 1 or verb_first)
+            ):
                 in_clause = [subject, *in_clause]  # "X paid a call on Y and held talks with Z": X is in both
             participants = in_clause if len(in_clause) >= 2 else list(dict.fromkeys([*named, *refs]))
             if set(participants) in seen:
@@ -291,6 +301,7 @@ class EventExtractor:
                 else self._kind_from_posts(participants, entities, trigger)
             )
             meeting = Meeting(kind=kind, participants=participants, sentences=[sentence.index])
+            meeting.explicit_kind = trigger.kind not in (None, "visit")
             meeting.anaphoric = self._anaphoric(sentence, trigger)
             meeting.weak = trigger.weak
             if trigger.role == "host":
@@ -400,12 +411,23 @@ class EventExtractor:
         a: int,
         b: int,
     ) -> None:
-        candidates = [d for d in dates.get(sentence.index, []) if d.precision != "year" or d.value]
+        # "since he took office in January" dates something else.
+        candidates = [
+            d
+            for d in dates.get(sentence.index, [])
+            if (d.precision != "year" or d.value)
+            and not re.search(r"\b(?:since|until|by|from)\s*$", sentence.text[: d.span.start - sentence.start][-12:])
+            and not d.expression.lower().startswith(("since", "until", "by ", "from"))
+        ]
+        # The date told before the verb ("On 18 February, X held ..."), else the first in its clause.
+        before = [d for d in candidates if d.span.start < trigger.start]
         in_clause = [d for d in candidates if a <= d.span.start < b]
-        pool = in_clause or candidates
-        if not pool:
+        if before:
+            best = max(before, key=lambda d: d.span.start)
+        elif in_clause or candidates:
+            best = min(in_clause or candidates, key=lambda d: d.span.start)
+        else:
             return
-        best = min(pool, key=lambda d: abs(d.span.start - trigger.start))
         meeting.date, meeting.date_precision, meeting.date_expression = best.value, best.precision, best.expression
 
     def _drop_partial(self, events: Events, meeting_sentences: dict[int, list[int]]) -> dict[int, list[int]]:
@@ -826,8 +848,12 @@ def _absorb(old: Meeting, new: Meeting, *, union: bool) -> None:
     elif len(new.participants) > len(old.participants):
         old.participants = new.participants
     old.sentences.extend(s for s in new.sentences if s not in old.sentences)
-    if old.kind in ("other-meeting", "visit", "courtesy-call") and new.kind not in ("other-meeting", "visit"):
+    # A kind the text names ("paid a courtesy call", "by telephone") wins over one read off the posts.
+    if (new.explicit_kind and not old.explicit_kind) or (
+        not old.explicit_kind and old.kind in ("other-meeting", "visit") and new.kind not in ("other-meeting", "visit")
+    ):
         old.kind = new.kind
+        old.explicit_kind = new.explicit_kind
     if old.date is None and new.date is not None:
         old.date, old.date_precision, old.date_expression = new.date, new.date_precision, new.date_expression
     old.place_city = old.place_city or new.place_city

@@ -158,7 +158,7 @@ class _GraphBuilder:
             node = iris.meeting_iri(people, meeting.date, self.x.document.doc_id, ordinal)
             nodes.append(node)
             self.add(node, RDF.type, MEETING_CLASSES.get(meeting.kind, DIP.Meeting))
-            names = " and ".join(entities.persons[p].name for p in meeting.participants)
+            names = " and ".join(sorted(entities.persons[p].name for p in meeting.participants))
             label = f"{meeting.kind.replace('-', ' ')} of {names}"
             self.add(node, RDFS.label, Literal(label + (f", {meeting.date}" if meeting.date else "")))
             if meeting.date:

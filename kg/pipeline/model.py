@@ -148,6 +148,8 @@ class Entities:
     group_sentences: set[int] = field(default_factory=set)
     # name mention start offset -> person index
     name_links: dict[int, int] = field(default_factory=dict)
+    # start offset of a title used without a name ("the Portuguese President") -> person index
+    title_links: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -165,6 +167,7 @@ class Meeting:
     partnerships: list[str] = field(default_factory=list)
     reported: bool = True
     roles: dict[int, str] = field(default_factory=dict)  # person index -> host/visitor/caller
+    explicit_kind: bool = False  # the kind comes from the text's words, not from the participants' posts
     weak: bool = False  # found only through a visit ("visit to", "trip to")
     anaphoric: bool = False  # told as "the meeting"/"the talks": refers back to an encounter already named
 
