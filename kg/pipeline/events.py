@@ -429,6 +429,7 @@ class EventExtractor:
         else:
             return
         meeting.date, meeting.date_precision, meeting.date_expression = best.value, best.precision, best.expression
+        meeting.date_gap = best.span.start - trigger.end
 
     def _drop_partial(self, events: Events, meeting_sentences: dict[int, list[int]]) -> dict[int, list[int]]:
         """Forget meetings that never got two participants; renumber what points at meetings."""
@@ -453,8 +454,15 @@ class EventExtractor:
             # encounter ("the two leaders held a three-way summit with ...").
             subset = set(new.participants) <= set(old.participants)
             dates_fit = old.date is None or new.date is None or old.date == new.date
-            if same and old.reported and new.reported and old.date_precision == "day" and new.date_precision != "day":
-                dates_fit = True  # a coarser date in the same news ("last month") dates something else
+            if (
+                same
+                and old.reported
+                and new.reported
+                and old.date_precision == "day"
+                and new.date_precision != "day"
+                and new.date_gap > 40
+            ):
+                dates_fit = True  # a coarser date far from the verb dates something else ("... the typhoon last month")
             # A subset told with its own trigger ("X held a bilateral meeting with Y") is a meeting of its own.
             if (same and dates_fit) or (subset and dates_fit and new.anaphoric):
                 _absorb(old, new, union=False)

@@ -167,6 +167,7 @@ class Meeting:
     partnerships: list[str] = field(default_factory=list)
     reported: bool = True
     roles: dict[int, str] = field(default_factory=dict)  # person index -> host/visitor/caller
+    date_gap: int = 0  # characters from the meeting's verb to its date (negative: the date came first)
     explicit_kind: bool = False  # the kind comes from the text's words, not from the participants' posts
     weak: bool = False  # found only through a visit ("visit to", "trip to")
     anaphoric: bool = False  # told as "the meeting"/"the talks": refers back to an encounter already named
