@@ -254,8 +254,10 @@ class MentionFinder:
                 j = end + 1
                 if j < len(tokens) and tokens[j].text.lower() == "the":
                     j += 1
-                if j < len(tokens) and tokens[j].start in by_start:
-                    mention = by_start[tokens[j].start]
+                # The country may start inside the title: "President of the Republic" + "of Poland".
+                covering = [c for c in countries if j < len(tokens) and c.span.start <= tokens[j].start < c.span.end]
+                if covering:
+                    mention = covering[0]
                     if not mention.demonym:
                         country = mention.code
                         while end < len(tokens) and tokens[end].start < mention.span.end:
