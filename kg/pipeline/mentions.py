@@ -207,7 +207,6 @@ class MentionFinder:
 
     # -- titles --------------------------------------------------------------------------------------
     def _titles(self, tokens: list[Token], sentence: Sentence, countries: list[CountryMention]) -> list[TitleMention]:
-        by_start = {c.span.start: c for c in countries}
         by_end = {c.span.end: c for c in countries}
         folded = [fold(t.bare) for t in tokens]
         found: list[TitleMention] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kg.lexicon import Lexicon
 from kg.pipeline.model import Sentence
@@ -18,21 +19,26 @@ class Token:
     text: str
     start: int
     end: int
+    bare: str = ""  # the token without a trailing full stop or possessive (set by ``tokenize``)
 
-    @property
-    def bare(self) -> str:
-        """The token without a trailing full stop or possessive."""
-        text = self.text
-        if text.endswith(".") and not re.fullmatch(r"(?:[A-Z]\.)+", text):
-            text = text[:-1]
-        for suffix in ("'s", "’s"):
-            if text.endswith(suffix):
-                return text[: -len(suffix)]
-        return text
+
+def _bare(text: str) -> str:
+    if text.endswith(".") and not re.fullmatch(r"(?:[A-Z]\.)+", text):
+        text = text[:-1]
+    for suffix in ("'s", "’s"):
+        if text.endswith(suffix):
+            return text[: -len(suffix)]
+    return text
 
 
 def tokenize(text: str, offset: int = 0) -> list[Token]:
     """Word tokens with absolute offsets; a trailing full stop stays on abbreviations like "U.S."."""
+    return list(_tokenize(text, offset))
+
+
+@lru_cache(maxsize=4096)
+def _tokenize(text: str, offset: int) -> tuple[Token, ...]:
+    # Several stages read the same sentences; tokens are immutable, so one tokenisation serves them all.
     tokens = []
     for match in _TOKEN.finditer(text):
         word = match.group()
@@ -47,7 +53,7 @@ def tokenize(text: str, offset: int = 0) -> list[Token]:
             tokens.append(Token(word[cut:], start + cut, start + len(word)))
         else:
             tokens.append(Token(word, start, start + len(word)))
-    return tokens
+    return tuple(Token(t.text, t.start, t.end, _bare(t.text)) for t in tokens)
 
 
 def split_sentences(text: str, lexicon: Lexicon) -> list[Sentence]:
