@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
 from kg import paths
 from kg.errors import InputError, KGError
@@ -236,22 +236,28 @@ def query(
     offset: Annotated[int, typer.Option(help="Skip this many rows.")] = 0,
     store: StoreOption = None,
 ) -> None:
-    """Run a stored or ad-hoc SPARQL query over the store."""
-    from kg.queries import run_query
+    """Run a stored or ad-hoc SPARQL query over the store (exit 2 naming the file and line on a bad query)."""
+    from kg.queries import RESULT_FORMATS, display_rows, execute, format_rows
 
+    if fmt not in RESULT_FORMATS:
+        err.print(f"error: unknown format {fmt!r}; use one of {', '.join(RESULT_FORMATS)}")
+        raise typer.Exit(EXIT_INPUT)
     values: dict[str, str] = {}
     for item in param or []:
         if "=" not in item:
             err.print(f"error: parameter {item!r} must be name=value")
             raise typer.Exit(EXIT_INPUT)
         name, value = item.split("=", 1)
-        values[name] = value
+        values[name.strip()] = value
     try:
         with _open(store, read_only=True) as opened:
-            result = run_query(opened, spec, values, limit=limit, offset=offset)
+            result = execute(opened, spec, values, limit=limit, offset=offset)
     except KGError as error:
         raise _fail(error) from error
-    render_rows(result.columns, result.rows, fmt)
+    if fmt == "table":
+        render_rows(result.columns, display_rows(result), fmt)
+    else:
+        sys.stdout.write(format_rows(result.columns, result.rows, fmt))
 
 
 def render_rows(columns: list[str], rows: list[list[Any]], fmt: str) -> None:
@@ -266,7 +272,7 @@ def render_rows(columns: list[str], rows: list[list[Any]], fmt: str) -> None:
         writer.writerows([[_plain(v) for v in row] for row in rows])
         sys.stdout.write(buffer.getvalue())
     else:
-        table = Table(*columns)
+        table = Table(*[Column(name, overflow="fold") for name in columns])
         for row in rows:
             table.add_row(*[str(_plain(v)) for v in row])
         out.print(table)
@@ -279,6 +285,24 @@ def _plain(value: Any) -> Any:
     if isinstance(value, int | float | str | bool):
         return value
     return str(value)
+
+
+# -- kg shell ---------------------------------------------------------------------------------------------
+@app.command()
+def shell(
+    history: Annotated[
+        Path | None, typer.Option("--history", help="History file (default ~/.dipkg_history).", show_default=False)
+    ] = None,
+    store: StoreOption = None,
+) -> None:
+    """Interactive SPARQL prompt over the store; `.help` lists the meta-commands, `.quit` leaves."""
+    from kg.shell import repl
+
+    try:
+        with _open(store, read_only=True) as opened:
+            repl(opened, history=history)
+    except KGError as error:
+        raise _fail(error) from error
 
 
 @app.command()

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from kg import paths
 from kg.cli import app
 from kg.convert import Converted, convert_file
+from kg.queries import QueryStore
 from kg.store import ontology_graph
 
 SEEDS = sorted((paths.CORPUS_DIR / "seeds").glob("*.txt"))
@@ -63,3 +64,10 @@ def seed_export(seed_store: Path, tmp_path_factory: pytest.TempPathFactory) -> D
     dataset = Dataset(default_union=True)
     dataset.parse(target, format="nquads")
     return dataset
+
+
+@pytest.fixture(scope="session")
+def seed_queries(seed_store: Path) -> Iterator[QueryStore]:
+    """The seed store opened read-only for queries (stored queries, the shell, the Python API)."""
+    with QueryStore(seed_store, read_only=True) as store:
+        yield store
