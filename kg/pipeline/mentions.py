@@ -444,17 +444,25 @@ class MentionFinder:
         chain = [title]
         while True:  # backwards
             k = index.get(chain[0].span.start)
-            if k is None or k < 2 or tokens[k - 1].text != "and" or tokens[k - 2].end not in by_end:
+            if k is None or k < 2 or tokens[k - 1].text not in ("and", ",") or tokens[k - 2].end not in by_end:
                 break
             chain.insert(0, by_end[tokens[k - 2].end])
         while True:  # forwards
             last = chain[-1]
             k = next((n for n, t in enumerate(tokens) if t.start >= last.span.end), None)
-            if k is None or k + 1 >= len(tokens) or tokens[k].text != "and" or tokens[k + 1].start not in by_start:
+            if (
+                k is None
+                or k + 1 >= len(tokens)
+                or tokens[k].text not in ("and", ",")
+                or tokens[k + 1].start not in by_start
+            ):
                 break
             chain.append(by_start[tokens[k + 1].start])
+        # "his counterpart, Foreign Minister X": the counterpart says nothing the title does not.
+        if len(chain) > 1:
+            chain = [t for t in chain if not t.relational] or chain
         if len(chain) == 1:
-            return (title,)
+            return (chain[0],)
         country = next((t.country for t in chain if t.country), None)
         return tuple(
             t if t.country or country is None else TitleMention(t.span, t.surface, t.post_kind, country, t.relational)
