@@ -401,7 +401,8 @@ class MentionFinder:
                         )
             chain = self._title_chain(title, titles, tokens) if title is not None else ()
             words = [t.text if t.text in NAME_SUFFIXES or INITIAL.fullmatch(t.text) else t.bare for t in run]
-            if len(words) == 1 and honorific is None and headline:
+            continues_title = end < len(tokens) and tokens[end].text == "and" and len(words) == 1
+            if len(words) == 1 and honorific is None and (headline or continues_title):
                 i = end  # "Foreign Minister Receives Polish Counterpart": a headline's capitals are not a name
                 continue
             quoted = start > 0 and tokens[start - 1].text in ('"', "“") and title is None and honorific is None
