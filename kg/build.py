@@ -129,7 +129,7 @@ class BuildResult:
 
 
 def build(store: Store, sources: Iterable[Path | str], *, progress: Callable[[str], None] | None = None) -> BuildResult:
-    """Ingest, validate the changed documents (all when none changed), reason, summarise."""
+    """Ingest, validate every document graph, reason (only changed documents are closed again), summarise."""
     report = ingest(store, sources, progress=progress)
     validation = validate_store(store)
     reasoning = reason_store(store)

@@ -133,7 +133,7 @@ def build(
     ] = None,
     store: StoreOption = None,
 ) -> None:
-    """The main job: ingest, validate, reason and print what was found."""
+    """The main job: ingest, validate, reason and print what was found (exit 1 on violations)."""
     from kg.build import build as run_build
 
     try:
@@ -155,11 +155,13 @@ def build(
     table.add_row("issues discussed", str(s.issues))
     table.add_row("partnerships", str(s.partnerships))
     table.add_row("agreements", str(s.agreements))
-    violations = sum(len(r.violations) for r in result.validation)
-    warnings = sum(len(r.warnings) for r in result.validation)
+    table.add_row("validation", ("conforms" if result.conforms else "VIOLATIONS") + f" ({_counts(result.validation)})")
+    reasoning = result.reasoning
     table.add_row(
-        "validation",
-        ("conforms" if result.conforms else "VIOLATIONS") + f" ({violations} violations, {warnings} warnings)",
+        "reasoning",
+        f"{len(reasoning.reasoned)} documents reasoned, {reasoning.reused} unchanged; "
+        f"{reasoning.cross_document_triples} cross-document triples; "
+        f"{len(reasoning.inconsistent)} inconsistencies",
     )
     table.add_row("inferred triples", str(s.inferred_triples))
     out.print(table)
@@ -168,52 +170,86 @@ def build(
     if result.ingest.failed:
         raise typer.Exit(EXIT_INPUT)
     if not result.conforms:
-        _print_findings(result.validation)
+        _print_reports(result.validation, infos=False)
+    for message in reasoning.inconsistent:
+        err.print(f"[bold red]inconsistent:[/] {escape(message)}", emoji=False)
+    if not result.conforms or reasoning.inconsistent:
         raise typer.Exit(EXIT_VALIDATION)
 
 
-def _print_findings(reports: list[Any]) -> None:
+def _counts(reports: list[Any]) -> str:
+    violations = sum(len(r.violations) for r in reports)
+    warnings = sum(len(r.warnings) for r in reports)
+    infos = sum(len(r.infos) for r in reports)
+    return f"{violations} violations, {warnings} warnings, {infos} infos"
+
+
+_SEVERITY_STYLE = {"Violation": "bold red", "Warning": "yellow", "Info": "cyan"}
+
+
+def _print_reports(reports: list[Any], *, infos: bool) -> None:
+    """Findings for reading: by document, then node (its label), each with the value and the fix."""
+    from kg.validate import compact
+
     for report in reports:
-        if not report.findings:
+        shown = [f for f in report.findings if infos or f.severity != "Info"]
+        if not shown:
             continue
-        out.print(f"[bold]{escape(report.document)}[/]")
-        for finding in report.findings:
-            style = "red" if finding.severity == "Violation" else "yellow"
-            path = finding.path.rsplit("#", 1)[-1].rsplit("/", 1)[-1] if finding.path else "-"
-            value = f" value {finding.value}" if finding.value else ""
-            out.print(
-                f"  [{style}]{finding.severity}[/] " + escape(f"{finding.focus} {path}{value}: {finding.message}")
-            )
+        title = f"  {report.title}" if report.title else ""
+        count = len(report.violations)
+        verdict = "conforms" if report.conforms else f"{count} violation" + ("s" if count > 1 else "")
+        out.print(f"[bold]{escape(compact(report.document))}[/]{escape(title)}  ({verdict})", emoji=False)
+        for findings in report.by_node().values():
+            findings = [f for f in findings if infos or f.severity != "Info"]
+            if not findings:
+                continue
+            out.print("  " + escape(findings[0].node_text), emoji=False)
+            for finding in findings:
+                parts = [compact(finding.path) if finding.path else "", finding.value_text or ""]
+                where = "".join(f" {part}" for part in parts if part)
+                style = _SEVERITY_STYLE.get(finding.severity, "")
+                out.print(f"    [{style}]{finding.severity}[/]{escape(where)}: {escape(finding.message)}", emoji=False)
 
 
 @app.command()
 def validate(
     store: StoreOption = None,
-    fmt: Annotated[str, typer.Option("--format", help="text or turtle (the raw report).")] = "text",
+    fmt: Annotated[str, typer.Option("--format", help="text or turtle (the raw SHACL report).")] = "text",
+    shapes: Annotated[
+        Path | None, typer.Option("--shapes", help="A shapes .ttl file or folder (default: the bundled shapes/).")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also list infos.")] = False,
 ) -> None:
-    """Validate every document graph with SHACL (exit 1 on violations)."""
-    from kg.validate import validate_store
+    """Validate each document graph with SHACL: exit 0 conforms (warnings allowed), 1 violations, 2 cannot run."""
+    from kg.validate import combined_report, validate_store
 
+    if fmt not in ("text", "turtle"):
+        err.print(f"error: unknown format {fmt!r}; use text or turtle")
+        raise typer.Exit(EXIT_INPUT)
     try:
-        with _open(store) as opened:
-            reports = validate_store(opened)
+        with _open(store, read_only=True) as opened:
+            reports = validate_store(opened, shapes_source=shapes or paths.SHAPES_DIR)
     except KGError as error:
         raise _fail(error) from error
     if fmt == "turtle":
-        for report in reports:
-            if report.report is not None:
-                sys.stdout.write(report.report.serialize(format="turtle"))
+        sys.stdout.write(combined_report(reports).serialize(format="turtle"))
     else:
-        _print_findings(reports)
+        _print_reports(reports, infos=verbose)
         bad = [r for r in reports if not r.conforms]
-        out.print(f"{len(reports)} documents validated: {len(reports) - len(bad)} conform, {len(bad)} with violations")
+        out.print(
+            f"{len(reports)} documents validated: {len(reports) - len(bad)} conform, {len(bad)} with violations "
+            f"({_counts(reports)})"
+        )
     if any(not r.conforms for r in reports):
         raise typer.Exit(EXIT_VALIDATION)
 
 
 @app.command()
 def reason(store: StoreOption = None) -> None:
-    """Recompute the OWL RL closure into the inferred graph."""
+    """Bring the inferred graph up to date: OWL RL (owlrl) and ontology/rules, per changed document.
+
+    Exit 1 when the closure finds an inconsistency (e.g. a node typed with two disjoint classes).
+    """
     from kg.reason import reason_store
 
     try:
@@ -221,10 +257,37 @@ def reason(store: StoreOption = None) -> None:
             result = reason_store(opened)
     except KGError as error:
         raise _fail(error) from error
-    out.print(f"inferred triples: {result.inferred_triples}")
+    out.print(f"inferred triples: {result.inferred_triples} (+{result.added} -{result.removed})")
+    out.print(
+        f"documents: {result.documents} ({len(result.reasoned)} reasoned, {result.reused} unchanged); "
+        f"cross-document triples: {result.cross_document_triples}"
+    )
     if result.inconsistent:
-        err.print(f"inconsistent (owl:Nothing): {', '.join(result.inconsistent)}")
+        for message in result.inconsistent:
+            err.print(f"[bold red]inconsistent:[/] {escape(message)}", emoji=False)
         raise typer.Exit(EXIT_VALIDATION)
+
+
+# -- kg why -----------------------------------------------------------------------------------------------
+@app.command()
+def why(
+    subject: Annotated[str, typer.Argument(help="IRI, <IRI> or prefixed name (dipid:person/... works).")],
+    predicate: Annotated[str, typer.Argument(help="IRI or prefixed name (dip:metWith, rdf:type, a).")],
+    obj: Annotated[str, typer.Argument(metavar="OBJECT", help='IRI, prefixed name or literal ("2022"^^xsd:gYear).')],
+    store: StoreOption = None,
+) -> None:
+    """Explain a triple: the rule and premises of an inferred one, the documents and evidence of an asserted one.
+
+    Exit 2 when a term cannot be read or the triple is not in the store.
+    """
+    from kg.why import explain
+
+    try:
+        with _open(store, read_only=True) as opened:
+            explanation = explain(opened, subject, predicate, obj)
+    except KGError as error:
+        raise _fail(error) from error
+    out.print(escape(str(explanation)), emoji=False)
 
 
 @app.command()
