@@ -8,7 +8,7 @@ https://w3id.org/dipkg/graph/inferred) is explained by the rule that derives it,
 used, each explained in turn down to asserted triples and their evidence.
 
 Terms are full IRIs (``https://…``, ``<…>``), prefixed names with the project's prefixes (``dip:metWith``,
-``rdf:type``, ``a``), ``dipid:`` shorthand with slashes (``dipid:person/yoshimasa-hayashi``), or literals
+``rdf:type``, ``a``), ``dipid:`` shorthand with slashes (``dipid:person/kenji-tanaka``), or literals
 in Turtle form (``"2022-05-01"^^xsd:date``).
 """
 
@@ -44,8 +44,8 @@ MAX_COUNTED = 50  # derivations counted for "... and N more"
 def parse_term(text: str) -> Node:
     """An RDF term from what a user types: an IRI, a prefixed name, ``a``, or a Turtle literal.
 
-    >>> parse_term("dipid:person/yoshimasa-hayashi")
-    rdflib.term.URIRef('https://w3id.org/dipkg/id/person/yoshimasa-hayashi')
+    >>> parse_term("dipid:person/kenji-tanaka")
+    rdflib.term.URIRef('https://w3id.org/dipkg/id/person/kenji-tanaka')
     >>> parse_term("a") == RDF.type, parse_term("<https://example.org/x>")
     (True, rdflib.term.URIRef('https://example.org/x'))
     """
