@@ -671,6 +671,13 @@ class _Workspace:
             self.asserted_graphs.add(graph)
         self.store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
 
+    def load(self, graph: ox.NamedNode, source: str, ntriples: bytes) -> None:
+        """Add an asserted graph given as N-Triples."""
+        self.source[graph] = source
+        self.asserted_graphs.add(graph)
+        if ntriples:
+            self.store.load(ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+
     def is_asserted(self, triple: ox.Triple) -> bool:
         return any(
             quad.graph_name in self.asserted_graphs
@@ -781,7 +788,6 @@ def _cross_document(work: _Workspace, context: OntologyContext, rules: list[Rule
     return found, sorted(errors)
 
 
-_IGNORED_TEXT = {str(p) for p in _IGNORED_PREDICATES}
 _OX_SAME_AS = ox.NamedNode(str(OWL.sameAs))
 _ONTOLOGY_ADDED = ox.NamedNode("urn:dipkg:reasoning:ontology-closure")
 
@@ -823,19 +829,20 @@ def reason_store(
     reasoned = []
     for doc in documents:
         node = ox.NamedNode(doc)
-        triples = [q.triple for q in store.oxigraph.quads_for_pattern(None, None, None, node)]
-        key = _document_key(context.fingerprint, _to_nt(triples))
+        # the graph travels as N-Triples from store to workspace: no Python object per triple
+        data = store.oxigraph.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=node) or b""
+        key = _document_key(context.fingerprint, data.decode("utf-8"))
         share = cache.get(key)
         if share is None:
             graph = Graph()
-            for statement in triples:
+            for statement in _parse_nt(data.decode("utf-8")):
                 graph.add(terms.rdflib_triple(statement))
             share = document_share(graph, context, rules)
             cache.put(key, doc, share)
             reasoned.append(doc)
             if progress is not None:
                 progress(doc)
-        work.add(node, doc, (t for t in triples if t.predicate.value not in _IGNORED_TEXT), asserted=True)
+        work.load(node, doc, data)
         share_triples = _parse_nt(share.triples)
         work.add(ox.NamedNode(f"urn:dipkg:reasoning:share:{doc}"), doc, share_triples, asserted=False)
         candidates.update(share_triples)
