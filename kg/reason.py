@@ -281,6 +281,15 @@ _LANG_STRING = str(RDF.langString)
 OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
 
 
+def literal_to_ox(term: Literal) -> ox.Literal:
+    """An rdflib literal as an Oxigraph literal, language tag or datatype kept."""
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    if term.datatype is not None:
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+    return ox.Literal(str(term))
+
+
 class _Terms:
     """Converts terms both ways, keeping each blank node paired with one blank node on the other side."""
 
@@ -292,11 +301,7 @@ class _Terms:
         if isinstance(term, URIRef):
             return ox.NamedNode(str(term))
         if isinstance(term, Literal):
-            if term.language:
-                return ox.Literal(str(term), language=term.language)
-            if term.datatype is not None:
-                return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-            return ox.Literal(str(term))
+            return literal_to_ox(term)
         if isinstance(term, BNode):
             if term not in self._to_ox:
                 node = ox.BlankNode()

@@ -29,7 +29,7 @@ from rdflib.term import Node, Variable
 from rdflib.util import from_n3
 
 from kg.errors import InputError
-from kg.reason import Rule, load_rules
+from kg.reason import Rule, literal_to_ox, load_rules
 from kg.store import Store
 from kg.validate import compact
 from kg.vocab import DIP, GRAPH_INFERRED, PREFIXES
@@ -170,11 +170,7 @@ def _ox(term: Any) -> ox.NamedNode | ox.Literal | ox.BlankNode:
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype is not None:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
+        return literal_to_ox(term)
     raise InputError(f"cannot look up {term!r}: only IRIs and literals can be named")
 
 
