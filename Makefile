@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest bench clean
+.PHONY: run test lint typecheck pytest bench bench-scale clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: lint typecheck pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/convert_throughput.py
+
+# Issue 9's figures at 1,000 and 10,000 generated documents, with baselines (takes hours: owlrl at 1,000).
+bench-scale: $(STAMP)
+	$(BIN)/python bench/scale.py --docs 1000 --docs 10000
 
 clean:
 	rm -rf $(VENV) .kg build dist .mypy_cache .pytest_cache .ruff_cache

@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kg.convert import convert_file
+from kg import paths
 from kg.documents import find_documents
-from kg.errors import DocumentError, KGError
+from kg.errors import DocumentError, KGError, StoreError
+from kg.parallel import (
+    Pending,
+    Processed,
+    ProgressCallback,
+    changed_documents,
+    process,
+    save_validation,
+    shapes_digest,
+    validation_reports,
+    write_processed,
+)
 from kg.pipeline import iris
 from kg.reason import ReasoningResult, reason_store
 from kg.store import Store
-from kg.validate import DocumentReport, validate_store
-from kg.vocab import GRAPH_INFERRED
+from kg.validate import DocumentReport
+from kg.vocab import DIPID, GRAPH_INFERRED
+
+# New documents go to the store in transactions of this many: fewer, larger writes are faster.
+WRITE_BATCH = 200
 
 
 @dataclass
@@ -23,6 +38,7 @@ class IngestReport:
     skipped: list[str] = field(default_factory=list)
     failed: list[KGError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    cpu: dict[str, float] = field(default_factory=lambda: {"convert": 0.0, "validate": 0.0})  # summed over workers
 
     @property
     def changed(self) -> list[str]:
@@ -30,41 +46,101 @@ class IngestReport:
 
 
 def ingest(
-    store: Store, sources: Iterable[Path | str], *, progress: Callable[[str], None] | None = None
+    store: Store,
+    sources: Iterable[Path | str],
+    *,
+    progress: ProgressCallback | None = None,
+    jobs: int | None = None,
+    shapes_source: Path | str = paths.SHAPES_DIR,
 ) -> IngestReport:
-    """Convert and store each document; unchanged ones (same content hash) are skipped.
+    """Convert, validate and store each document; unchanged ones (same content hash) are skipped unread.
 
-    A document that cannot be read or converted is reported in ``failed`` and the others go on; the
-    store keeps whatever it held for it.
+    ``jobs`` worker processes convert and validate (default: one per core; see kg/parallel.py); the store
+    ends the same for any number. Each changed document's validation is kept for ``validation_reports``.
+    ``progress(done, total, path)`` is called as documents are done. A document that cannot be read or
+    converted is reported in ``failed`` and the others go on; the store keeps whatever it held for it.
     """
     report = IngestReport()
     store.load_ontology()
-    found = False
+    files: list[Path] = []
+    seen: dict[str, Path] = {}
     for source in sources:
         if not Path(source).exists():
             report.failed.append(DocumentError("no such file or folder; check the path", path=source))
             continue
         for path in find_documents([source]):
-            found = True
-            try:
-                converted = convert_file(path)
-            except KGError as error:
-                report.failed.append(error)
+            iri = document_iri_for(path)
+            if seen.setdefault(iri, path) != path:  # two names, one slug: the second would replace the first
+                report.failed.append(
+                    DocumentError(f"names the same document as {seen[iri]} ({iri}); rename one of them", path=path)
+                )
                 continue
-            finally:
-                if progress is not None:
-                    progress(str(path))
-            report.warnings.extend(converted.warnings)
-            iri = converted.iri
-            previous = store.content_hash(iri)
-            if previous == converted.document.content_hash:
-                report.skipped.append(iri)
-                continue
-            store.replace_graph(iri, converted.graph)
-            (report.replaced if previous else report.added).append(iri)
+            files.append(path)
+    found = bool(files)
+    pending = changed_documents(store, files, failed=report.failed, skipped=report.skipped, warnings=report.warnings)
+    total, done = len(files), len(files) - len(pending)
+    if progress is not None:
+        progress(done, total, "")
+    digest = shapes_digest(shapes_source)
+    batch: list[tuple[Pending, Processed]] = []
+    for item, result in zip(pending, process(pending, jobs=jobs, shapes_source=shapes_source), strict=True):
+        done += 1
+        if progress is not None:
+            progress(done, total, result.path)
+        report.cpu["convert"] += result.cpu[0]
+        report.cpu["validate"] += result.cpu[1]
+        error = result.error
+        if error is not None:
+            report.failed.append(error)
+            continue
+        report.warnings.extend([*item.warnings, *result.warnings])
+        if result.validation is not None:
+            save_validation(store, result.content_hash, result.validation, shapes=digest)
+        (report.replaced if item.previous_hash else report.added).append(item.iri)
+        batch.append((item, result))
+        if len(batch) >= WRITE_BATCH:
+            write_processed(store, batch)
+            batch = []
+    write_processed(store, batch)
     if not found and not report.failed:
         report.warnings.append("no .txt documents found in the given paths")
     return report
+
+
+@dataclass
+class RemoveReport:
+    removed: list[str]
+    reasoning: ReasoningResult
+
+
+def document_iri_of(name: str) -> str:
+    """A document named by its IRI, ``dipid:doc/...``, its NAME.txt path or its name, as an IRI."""
+    if name.startswith(("http://", "https://")):
+        return name
+    if name.startswith("dipid:"):
+        return str(DIPID[name.removeprefix("dipid:")])
+    stem = Path(name).name.removesuffix(".txt").removeprefix("doc/")
+    return str(iris.document_iri(stem))
+
+
+def remove_documents(store: Store, names: Iterable[str]) -> RemoveReport:
+    """Drop documents' graphs (in one transaction), then bring the inferred graph up to date.
+
+    What other documents also state (people, meetings) stays. Raises StoreError naming every document
+    that is not in the store, and then removes nothing.
+    """
+    wanted = {name: document_iri_of(name) for name in names}
+    present = set(store.document_graphs())
+    missing = [f"{name!r}" + (f" ({iri})" if iri != name else "") for name, iri in wanted.items() if iri not in present]
+    if missing:
+        raise StoreError(
+            f"no document {', '.join(missing)} in the store; nothing was removed. Name documents by NAME.txt, "
+            "NAME or IRI; `kg query 'SELECT ?d WHERE { ?d a dip:Document } ORDER BY ?d'` lists them",
+            path=store.path,
+        )
+    removed = sorted(set(wanted.values()))
+    store.drop_graphs(removed)
+    return RemoveReport(removed, reason_store(store))
 
 
 @dataclass
@@ -122,18 +198,46 @@ class BuildResult:
     validation: list[DocumentReport]
     reasoning: ReasoningResult
     summary: Summary
+    timings: dict[str, float] = field(default_factory=dict)  # wall seconds: ingest, validation, reasoning, summary
 
     @property
     def conforms(self) -> bool:
         return all(r.conforms for r in self.validation)
 
 
-def build(store: Store, sources: Iterable[Path | str], *, progress: Callable[[str], None] | None = None) -> BuildResult:
-    """Ingest, validate every document graph, reason (only changed documents are closed again), summarise."""
-    report = ingest(store, sources, progress=progress)
-    validation = validate_store(store)
+def build(
+    store: Store,
+    sources: Iterable[Path | str],
+    *,
+    progress: ProgressCallback | None = None,
+    jobs: int | None = None,
+    phase: Callable[[str], None] | None = None,
+) -> BuildResult:
+    """Ingest (converting and validating changed documents with ``jobs`` processes), collect every
+    document's validation, reason (only changed documents are closed again), summarise.
+
+    ``phase(name)`` is called as each phase starts; ``BuildResult.timings`` holds each phase's seconds.
+    """
+    timings: dict[str, float] = {}
+
+    def start(name: str) -> float:
+        if phase is not None:
+            phase(name)
+        return time.perf_counter()
+
+    began = start("ingest")
+    report = ingest(store, sources, progress=progress, jobs=jobs)
+    timings["ingest"] = time.perf_counter() - began
+    began = start("validation")
+    validation, _validated = validation_reports(store)
+    timings["validation"] = time.perf_counter() - began
+    began = start("reasoning")
     reasoning = reason_store(store)
-    return BuildResult(report, validation, reasoning, summarize(store))
+    timings["reasoning"] = time.perf_counter() - began
+    began = start("summary")
+    summary = summarize(store)
+    timings["summary"] = time.perf_counter() - began
+    return BuildResult(report, validation, reasoning, summary, timings)
 
 
 def document_iri_for(path: Path | str) -> str:

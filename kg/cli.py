@@ -10,6 +10,8 @@ import csv
 import io
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,6 +22,7 @@ from rich.table import Column, Table
 
 from kg import paths
 from kg.errors import InputError, KGError
+from kg.lock import DEFAULT_WAIT
 
 EXIT_OK, EXIT_VALIDATION, EXIT_INPUT = 0, 1, 2
 HELP = __doc__
@@ -31,6 +34,63 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 StoreOption = Annotated[
     Path | None, typer.Option("--store", help="Store folder (default ./.kg, or $KG_STORE).", show_default=False)
 ]
+WaitOption = Annotated[
+    float,
+    typer.Option("--wait", metavar="SECONDS", help="How long to wait for another writer's lock on the store."),
+]
+JobsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=1,
+        help="Processes that convert and validate documents (default: one per CPU core).",
+        show_default=False,
+    ),
+]
+
+
+@contextmanager
+def _document_progress() -> Iterator[tuple[Callable[[int, int, str], None], Callable[[str], None]]]:
+    """A rich progress bar on stderr: documents converted and validated, then the later phases.
+
+    Shown only when stderr is a terminal, so piped and captured output stays exactly as without it.
+    """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        TextColumn("[dim]{task.fields[name]}"),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+    task = bar.add_task("converting and validating", total=None, name="")
+
+    def advance(done: int, total: int, path: str) -> None:
+        bar.update(task, completed=done, total=total, name=escape(Path(path).name))
+
+    def phase(name: str) -> None:
+        nonlocal task
+        if name != "ingest":  # later phases have no count: a new task without a total shows a pulse
+            bar.update(task, visible=False)
+            task = bar.add_task(name, total=None, name="")
+
+    with bar:
+        yield advance, phase
 
 
 def _fail(error: KGError) -> typer.Exit:
@@ -54,22 +114,47 @@ def _main(store: StoreOption = None) -> None:
     _global["store"] = store
 
 
-def _open(store: Path | None, *, read_only: bool = False) -> Any:
+def _open(store: Path | None, *, read_only: bool = False, wait: float = DEFAULT_WAIT, command: str = "") -> Any:
+    """Readers open read-only and never wait; a writer takes the store's write lock (kg/lock.py), naming
+    its ``command`` there for anyone who has to wait for it."""
     from kg.store import Store, store_path
 
-    return Store(store_path(store or _global["store"]), read_only=read_only)
+    return Store(
+        store_path(store or _global["store"]),
+        read_only=read_only,
+        wait=wait,
+        command=f"kg {command}".strip(),
+        on_wait=lambda message: err.print(message, style="yellow"),
+    )
 
 
 @app.command()
 def convert(
-    files: Annotated[list[Path], typer.Argument(help="NAME.txt files or folders.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="turtle, trig, nt, nquads or jsonld.")] = "trig",
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here instead of stdout.")] = None,
+    files: Annotated[list[str], typer.Argument(help="NAME.txt files or folders (fsspec URLs with --engine dask).")],
+    fmt: Annotated[
+        str | None, typer.Option("--format", "-f", help="turtle, trig (default), nt, nquads or jsonld.")
+    ] = None,
+    output: Annotated[
+        str | None, typer.Option("-o", "--output", help="Write here instead of stdout (dask: the shard folder).")
+    ] = None,
+    engine: Annotated[str, typer.Option(help="local (this process) or dask (N-Quads shards into -o DIR).")] = "local",
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address (tcp://HOST:8786); default: a LocalCluster.")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes of the LocalCluster (default: CPUs).")] = None,
+    partition_size: Annotated[int | None, typer.Option(help="Documents per Dask partition and shard.")] = None,
 ) -> None:
-    """Convert documents to RDF without a store."""
+    """Convert documents to RDF without a store; `--engine dask` converts on a cluster into shards for `kg load`."""
     from kg.convert import as_dataset, convert_file
     from kg.documents import find_documents
 
+    if engine == "dask":
+        _convert_dask(files, fmt, output, scheduler, workers, partition_size)
+        return
+    if engine != "local":
+        err.print(f"error: unknown engine {engine!r}; use local or dask")
+        raise typer.Exit(EXIT_INPUT)
+    fmt = fmt or "trig"
     formats = {"turtle": "turtle", "trig": "trig", "nt": "nt", "nquads": "nquads", "jsonld": "json-ld"}
     if fmt not in formats:
         err.print(f"error: unknown format {fmt!r}; use one of {', '.join(formats)}")
@@ -96,22 +181,52 @@ def convert(
     else:
         text = dataset.serialize(format=formats[fmt])
     if output:
-        output.write_text(text, encoding="utf-8")
+        Path(output).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
+
+
+def _convert_dask(
+    files: list[str], fmt: str | None, output: str | None, scheduler: str | None, workers: int | None, size: int | None
+) -> None:
+    from kg.distributed import convert_distributed
+
+    if output is None:
+        err.print("error: --engine dask writes N-Quads shards into a folder; pass -o DIR")
+        raise typer.Exit(EXIT_INPUT)
+    if fmt not in (None, "nquads"):
+        err.print(f"error: --engine dask writes N-Quads shards; drop --format {fmt}")
+        raise typer.Exit(EXIT_INPUT)
+    try:
+        result = convert_distributed(files, output, scheduler=scheduler, workers=workers, partition_size=size)
+    except KGError as error:
+        raise _fail(error) from error
+    for warning in result.warnings:
+        err.print(f"warning: {escape(warning)}", style="yellow")
+    manifest = result.manifest
+    out.print(
+        f"converted {len(manifest.documents)} documents on {result.workers} workers: {len(manifest.shards)} shards, "
+        f"{result.quads} quads, manifest in {escape(output)}"
+    )
+    for failure in result.failed:
+        err.print(f"[bold red]error:[/] {escape(failure)}")
+    if result.failed:
+        raise typer.Exit(EXIT_INPUT)
 
 
 @app.command()
 def ingest(
     sources: Annotated[list[Path], typer.Argument(help="Files or folders of NAME.txt documents.")],
     store: StoreOption = None,
+    wait: WaitOption = DEFAULT_WAIT,
+    jobs: JobsOption = None,
 ) -> None:
     """Add documents to the store; unchanged ones are skipped, changed ones replace their graph."""
     from kg.build import ingest as run_ingest
 
     try:
-        with _open(store) as opened:
-            report = run_ingest(opened, sources)
+        with _open(store, wait=wait, command="ingest") as opened, _document_progress() as (advance, _phase):
+            report = run_ingest(opened, sources, jobs=jobs, progress=advance)
     except KGError as error:
         raise _fail(error) from error
     for warning in report.warnings:
@@ -127,18 +242,48 @@ def ingest(
 
 
 @app.command()
+def remove(
+    documents: Annotated[list[str], typer.Argument(help="Documents: NAME.txt, NAME, dipid:doc/NAME or the IRI.")],
+    store: StoreOption = None,
+    wait: WaitOption = DEFAULT_WAIT,
+) -> None:
+    """Remove documents' graphs and bring the inferred graph up to date (what others state stays).
+
+    Exit 2, removing nothing, when a document named is not in the store.
+    """
+    from kg.build import remove_documents
+
+    try:
+        with _open(store, wait=wait, command="remove") as opened:
+            report = remove_documents(opened, documents)
+    except KGError as error:
+        raise _fail(error) from error
+    for iri in report.removed:
+        out.print(f"removed {iri}")
+    reasoning = report.reasoning
+    out.print(
+        f"removed: {len(report.removed)} documents; inferred triples: {reasoning.inferred_triples} "
+        f"(+{reasoning.added} -{reasoning.removed})"
+    )
+    for message in reasoning.inconsistent:
+        err.print(f"[bold red]inconsistent:[/] {escape(message)}", emoji=False)
+
+
+@app.command()
 def build(
     sources: Annotated[
         list[Path] | None, typer.Argument(help="Files or folders (default: the bundled corpus).")
     ] = None,
     store: StoreOption = None,
+    wait: WaitOption = DEFAULT_WAIT,
+    jobs: JobsOption = None,
 ) -> None:
     """The main job: ingest, validate, reason and print what was found (exit 1 on violations)."""
     from kg.build import build as run_build
 
     try:
-        with _open(store) as opened:
-            result = run_build(opened, sources or [paths.CORPUS_DIR])
+        with _open(store, wait=wait, command="build") as opened, _document_progress() as (advance, phase):
+            result = run_build(opened, sources or [paths.CORPUS_DIR], jobs=jobs, progress=advance, phase=phase)
     except KGError as error:
         raise _fail(error) from error
     for warning in result.ingest.warnings:
@@ -159,8 +304,7 @@ def build(
     reasoning = result.reasoning
     table.add_row(
         "reasoning",
-        f"{len(reasoning.reasoned)} documents reasoned, {reasoning.reused} unchanged; "
-        f"{reasoning.cross_document_triples} cross-document triples; "
+        f"{len(reasoning.reasoned)} documents reasoned, {reasoning.reused} unchanged ({reasoning.method}); "
         f"{len(reasoning.inconsistent)} inconsistencies",
     )
     table.add_row("inferred triples", str(s.inferred_triples))
@@ -212,6 +356,39 @@ def _print_reports(reports: list[Any], *, infos: bool) -> None:
 
 
 @app.command()
+def load(
+    directory: Annotated[Path, typer.Argument(help="A shard folder written by `kg convert --engine dask -o DIR`.")],
+    store: StoreOption = None,
+    wait: WaitOption = DEFAULT_WAIT,
+) -> None:
+    """Bulk-load N-Quads shards into the store, then validate and reason (exit 1 on violations, 2 bad shards)."""
+    from kg.load import load_shards
+
+    try:
+        with _open(store, wait=wait, command="load") as opened:
+            report = load_shards(opened, directory)
+    except KGError as error:
+        raise _fail(error) from error
+    out.print(
+        f"loaded {report.shards} shards, {report.quads} quads: {len(report.added)} documents added, "
+        f"{len(report.replaced)} replaced, {len(report.skipped)} unchanged"
+    )
+    verdict = "conforms" if report.conforms else "VIOLATIONS"
+    out.print(f"validation: {verdict} ({_counts(report.validation)})")
+    reasoning = report.reasoning
+    out.print(
+        f"reasoning: {len(reasoning.reasoned)} documents reasoned, {reasoning.reused} unchanged "
+        f"({reasoning.method}); {report.summary.inferred_triples} inferred triples"
+    )
+    if not report.conforms:
+        _print_reports(report.validation, infos=False)
+    for message in reasoning.inconsistent:
+        err.print(f"[bold red]inconsistent:[/] {escape(message)}", emoji=False)
+    if not report.conforms or reasoning.inconsistent:
+        raise typer.Exit(EXIT_VALIDATION)
+
+
+@app.command()
 def validate(
     store: StoreOption = None,
     fmt: Annotated[str, typer.Option("--format", help="text or turtle (the raw SHACL report).")] = "text",
@@ -245,22 +422,28 @@ def validate(
 
 
 @app.command()
-def reason(store: StoreOption = None) -> None:
-    """Bring the inferred graph up to date: OWL RL (owlrl) and ontology/rules, per changed document.
+def reason(
+    store: StoreOption = None,
+    wait: WaitOption = DEFAULT_WAIT,
+    full: Annotated[bool, typer.Option("--full", help="Recompute the inferred graph from scratch.")] = False,
+) -> None:
+    """Bring the inferred graph up to date: the OWL RL closure (compiled from owlrl's closure of the
+    ontology; owlrl itself where the compiled rules do not apply) and ontology/rules; new documents
+    are joined with the store incrementally.
 
     Exit 1 when the closure finds an inconsistency (e.g. a node typed with two disjoint classes).
     """
     from kg.reason import reason_store
 
     try:
-        with _open(store) as opened:
-            result = reason_store(opened)
+        with _open(store, wait=wait, command="reason") as opened:
+            result = reason_store(opened, full=full)
     except KGError as error:
         raise _fail(error) from error
     out.print(f"inferred triples: {result.inferred_triples} (+{result.added} -{result.removed})")
     out.print(
         f"documents: {result.documents} ({len(result.reasoned)} reasoned, {result.reused} unchanged); "
-        f"cross-document triples: {result.cross_document_triples}"
+        f"how: {result.method}"
     )
     if result.inconsistent:
         for message in result.inconsistent:
@@ -388,6 +571,101 @@ def export(
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (loopback unless you mean to share it).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the page and the SPARQL endpoint.")] = 7878,
+    writable: Annotated[
+        bool, typer.Option("--writable", help="Also accept SPARQL updates and Graph Store writes.")
+    ] = False,
+    store: StoreOption = None,
+) -> None:
+    """Serve the store: the web page and a SPARQL 1.1 endpoint at /query (Oxigraph), until Ctrl-C.
+
+    Exit 2 when there is no store, the port is taken or the `oxigraph` server binary is missing.
+    """
+    import signal
+    import threading
+
+    from kg.serve import start
+    from kg.store import store_path
+
+    try:
+        handle = start(store_path(store or _global["store"]), host, port, writable=writable)
+    except KGError as error:
+        raise _fail(error) from error
+    mode = "read-write" if writable else "read-only"
+    out.print(
+        f"serving {handle.url}  SPARQL {handle.sparql_url} ({mode}, Oxigraph at {handle.backend_url}); Ctrl-C stops"
+    )
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        handle.wait(stop)
+    except KeyboardInterrupt:
+        pass
+    except KGError as error:
+        raise _fail(error) from error
+    finally:
+        handle.stop()
+        signal.signal(signal.SIGTERM, previous)
+    out.print("stopped")
+
+
+@app.command()
+def push(
+    endpoint: Annotated[str, typer.Option("--endpoint", help="The server's SPARQL endpoint URL.")],
+    graph_store: Annotated[
+        str | None, typer.Option("--graph-store", help="Its Graph Store endpoint (default: derived from --endpoint).")
+    ] = None,
+    user: Annotated[str | None, typer.Option("--user", help="User name for the server.")] = None,
+    password: Annotated[
+        str | None, typer.Option("--password", envvar="KG_PUSH_PASSWORD", help="Password (or $KG_PUSH_PASSWORD).")
+    ] = None,
+    auth: Annotated[str, typer.Option("--auth", help="basic or digest.")] = "basic",
+    force: Annotated[bool, typer.Option("--force", help="Send every graph, changed or not.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be sent; send nothing.")] = False,
+    retries: Annotated[
+        int, typer.Option("--retries", help="Retries per graph on connection errors and 5xx (backoff from 0.5 s).")
+    ] = 3,
+    store: StoreOption = None,
+) -> None:
+    """Send the graphs that changed since the last push with the SPARQL 1.1 Graph Store Protocol (PUT each).
+
+    Exit 2 when a graph cannot be sent (the message names the endpoint, graph and HTTP status).
+    """
+    from kg.push import PushAuth, push_store
+
+    if auth not in ("basic", "digest"):
+        err.print(f"error: unknown --auth {auth!r}; use basic or digest")
+        raise typer.Exit(EXIT_INPUT)
+    if (user is None) != (password is None):
+        err.print("error: give both --user and --password (or $KG_PUSH_PASSWORD), or neither")
+        raise typer.Exit(EXIT_INPUT)
+    credentials = PushAuth(user, password, "digest" if auth == "digest" else "basic") if user and password else None
+    try:
+        with _open(store, read_only=True) as opened:
+            report = push_store(
+                opened, endpoint, graph_store, credentials, force=force, dry_run=dry_run, retries=retries
+            )
+    except KGError as error:
+        raise _fail(error) from error
+    verbs = {
+        "sent": "would send" if dry_run else "sent",
+        "unchanged": "unchanged",
+        "deleted": "would delete" if dry_run else "deleted",
+    }
+    for graph in report.graphs:
+        figures = f" ({graph.triples} triples)" if graph.status == "sent" else ""
+        out.print(f"{verbs[graph.status]:>12} {graph.iri}{figures}")
+    out.print(
+        f"{report.graph_store}: {len(report.sent)} {verbs['sent']} ({report.triples_sent} triples), "
+        f"{len(report.unchanged)} unchanged, {len(report.deleted)} {verbs['deleted']} in {report.seconds:.2f} s"
+    )
 
 
 @app.command()

@@ -43,6 +43,8 @@ def convert_document(document: Document) -> Converted:
                 f"{document.path or document.doc_id}: a meeting has no date ({reason}"
                 f"{'' if document.meta.date else '; add a publication date to the .meta.json'})"
             )
+    if not extraction.events.meetings:
+        warnings.append(f"{document.path or document.doc_id}: no meeting found; stored with what else it states")
     return Converted(document, extraction, graph, warnings)
 
 

@@ -6,8 +6,11 @@
     │   ├── QueryFileError        a stored query or its header is malformed, or a parameter is wrong
     │   ├── OntologyLoadError     an ontology, rule or reference file cannot be parsed
     │   ├── ShapesLoadError       a shapes file cannot be parsed
-    │   └── StoreError            the store cannot be opened or is locked
+    │   └── StoreError            the store cannot be opened, or a document named is not in it
+    │       └── StoreLockedError  another writer holds the store's write lock (carries the holder)
     ├── ConversionError           a pipeline stage failed on a document (carries document and stage)
+    ├── PushError                 `kg push` could not send a graph to the server
+    ├── ServeError                `kg serve` could not start (no oxigraph binary, port taken)
     └── ValidationFailed          SHACL found violations (carries the report graph): the CLI exits 1
 
 Every message names the item (file, document, query), the place (line, column) where there is one, and
@@ -82,6 +85,19 @@ class StoreError(InputError):
     help_anchor = "store-errors"
 
 
+class StoreLockedError(StoreError):
+    """Another writer held the store's write lock for longer than we were told to wait (``--wait``)."""
+
+    def __init__(self, holder: Any, *, waited: float, path: Path | str) -> None:
+        self.holder = holder
+        waited_text = f"after waiting {waited:g} s" if waited > 0 else "(not waiting: --wait 0)"
+        super().__init__(
+            f"the store is locked by {holder}, still writing {waited_text}; let it finish and run again, "
+            "or pass --wait SECONDS to wait longer (readers such as kg query and kg export need no lock)",
+            path=path,
+        )
+
+
 class ConversionError(KGError):
     """A pipeline stage failed on a document. Report it with the document: this is a converter bug."""
 
@@ -91,6 +107,18 @@ class ConversionError(KGError):
         self.document = document
         self.stage = stage
         super().__init__(f"stage {stage!r} failed: {message}", path=document)
+
+
+class PushError(KGError):
+    """A graph could not be sent to the SPARQL server: unreachable, refused (401/403) or failed (4xx/5xx)."""
+
+    help_anchor = "push-errors"
+
+
+class ServeError(KGError):
+    """`kg serve` could not start: the oxigraph server binary is missing, the port is taken, or it exited."""
+
+    help_anchor = "serve-errors"
 
 
 class ValidationFailed(KGError):

@@ -8,8 +8,9 @@
     #+ columns: [meeting, date, place]
 
 The loader checks the header against the query itself: ``columns`` must equal the SELECT projection and
-every declared parameter must occur in the body as ``?name``. Parameters are bound as RDF terms (the
-store appends them as a VALUES clause of serialised terms), never pasted into the query text.
+every declared parameter must occur in the body as ``?name``. Parameters are bound as RDF terms
+serialised by Oxigraph and written in place of their variables (``kg.store.inline_bindings``), so a value
+can never change the query's structure.
 Parameter types: ``country`` (ISO alpha-2 -> dipid:country/XX), ``person`` (IRI or name slug),
 ``meeting`` (IRI or the id after ``meeting/``), ``document`` (IRI or file stem), ``issue``
 (id -> issue:ID), ``iri``, ``string``, ``integer``, ``date``.

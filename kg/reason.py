@@ -26,8 +26,8 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
@@ -39,7 +39,20 @@ from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg import paths
+from kg.entailment import CompiledTBox, Facts, MemoryFacts, Term, Triple, compile_tbox, saturate
 from kg.errors import OntologyLoadError
+from kg.materialize import (
+    State,
+    StoreFacts,
+    clear_journal,
+    forget_state,
+    is_data_level,
+    neighbourhood,
+    read_journal,
+    read_state,
+    store_needs_owlrl,
+    write_state,
+)
 from kg.store import ONTOLOGY_FILES, Store, ontology_graph
 from kg.vocab import DIP, GRAPH_INFERRED, GRAPH_ONTOLOGY, OA, PREFIXES
 
@@ -581,6 +594,8 @@ class ReasoningResult:
     cross_document_triples: int = 0
     added: int = 0
     removed: int = 0
+    # how: "compiled, incremental", "compiled, from scratch", "owlrl per document" (and why), "nothing to do"
+    method: str = ""
 
     @property
     def reused(self) -> int:
@@ -602,6 +617,9 @@ def _write_json(path: Path, value: dict[str, Any]) -> None:
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_text(json.dumps(value), encoding="utf-8")
     os.replace(temporary, path)
+
+
+_KEPT_FILES = {"state.json", "inconsistencies.json"}
 
 
 class ShareCache:
@@ -633,7 +651,7 @@ class ShareCache:
             if path.name.startswith("ontology-"):
                 if not path.name.startswith(f"ontology-{fingerprint[:32]}"):
                     path.unlink(missing_ok=True)
-            elif path.stem not in self.used:
+            elif path.stem not in self.used and path.name not in _KEPT_FILES:
                 path.unlink(missing_ok=True)
 
 
@@ -802,10 +820,10 @@ def cache_directory(store: Store) -> Path:
     return store.path / CACHE_DIRNAME
 
 
-def reason_store(
+def reason_store_with_owlrl(
     store: Store, *, rules: list[Rule] | None = None, progress: Callable[[str], None] | None = None
 ) -> ReasoningResult:
-    """Bring https://w3id.org/dipkg/graph/inferred up to date with the store's document graphs.
+    """``reason_store`` with owlrl itself: for ontologies or documents the compiled rules do not cover.
 
     Documents whose graph did not change since the last run reuse their cached share; the
     cross-document step and the final difference run over the whole store. Asserted graphs are read,
@@ -869,10 +887,11 @@ def reason_store(
     )
 
 
-def _write_inferred(store: Store, final: set[ox.Triple]) -> tuple[int, int]:
+def _write_inferred(store: Store, final: set[ox.Triple], *, current: set[ox.Triple] | None = None) -> tuple[int, int]:
     """Make graph/inferred hold exactly ``final``, changing only the difference, in one update."""
     graph = ox.NamedNode(str(GRAPH_INFERRED))
-    current = {q.triple for q in store.oxigraph.quads_for_pattern(None, None, None, graph)}
+    if current is None:
+        current = {q.triple for q in store.oxigraph.quads_for_pattern(None, None, None, graph)}
     to_remove = current - final
     to_add = final - current
     if not to_remove and not to_add:
@@ -888,3 +907,322 @@ def _write_inferred(store: Store, final: set[ox.Triple]) -> tuple[int, int]:
         parts.append(f"INSERT DATA {{ GRAPH {graph} {{\n{_to_nt(to_add)}\n}} }}")
     store.oxigraph.update(" ;\n".join(parts))
     return len(to_add), len(to_remove)
+
+
+# -- the compiled path ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CompiledContext:
+    """The closed ontology as the compiled rules use it: rule tables, and its data in Oxigraph terms."""
+
+    tbox: CompiledTBox
+    schema: tuple[ox.Triple, ...]  # the TBox triples, for the SPARQL rules' class hierarchy
+    reference: tuple[ox.Triple, ...]  # the ontology closure's data triples that a rule can read
+    share: frozenset[ox.Triple]  # what the ontology closure adds about reference nodes
+    useful: frozenset[ox.NamedNode]  # predicates a compiled rule can read
+
+
+_COMPILED: dict[str, CompiledContext] = {}
+
+
+def _compile(context: OntologyContext) -> CompiledContext:
+    terms = _Terms()  # one mapping, so that the TBox's blank nodes are the same nodes everywhere
+    schema = tuple(t for t in map(terms.ox_triple, context.tbox) if t is not None)
+    tbox = compile_tbox(_as_triple(t) for t in schema)
+    reference = tuple(
+        t
+        for triples in context.references.values()
+        for t in map(terms.ox_triple, triples)
+        if t is not None and not isinstance(t.subject, ox.Literal)
+    )
+    share = frozenset(t for t in map(terms.ox_triple, context.share) if t is not None)
+    useful = frozenset(ox.NamedNode(str(p)) for p in context.axiom_terms if str(p) and p not in _IGNORED_PREDICATES)
+    return CompiledContext(tbox, schema, reference, share, useful | {ox.NamedNode(str(RDF.type))})
+
+
+def compiled_context(context: OntologyContext) -> CompiledContext:
+    """The compiled rules of a closed ontology (computed once per ontology version and process)."""
+    if context.fingerprint not in _COMPILED:
+        _COMPILED.clear()
+        _COMPILED[context.fingerprint] = _compile(context)
+    return _COMPILED[context.fingerprint]
+
+
+def _run_rules(engine: ox.Store, rules: list[Rule], *, union: bool) -> Iterator[ox.Triple]:
+    for rule in rules:
+        try:
+            result = engine.query(rule.sparql, use_default_graph_as_union=union)
+        except (SyntaxError, OSError, ValueError) as error:
+            raise OntologyLoadError(f"rule does not run: {error}", path=rule.path) from error
+        yield from cast(Iterable[ox.Triple], result)
+
+
+def _as_triple(triple: ox.Triple) -> Triple:
+    return cast(Triple, (triple.subject, triple.predicate, triple.object))
+
+
+def _document_triples(store: Store, documents: Iterable[str], useful: frozenset[ox.NamedNode]) -> list[Triple]:
+    """The statements of ``documents`` that a compiled rule can read (texts, quotes and offsets are not)."""
+    found: list[Triple] = []
+    for doc in documents:
+        for quad in store.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(doc)):
+            if quad.predicate in useful:
+                found.append(cast(Triple, (quad.subject, quad.predicate, quad.object)))
+    return found
+
+
+def _asserted_anywhere(store: Store, triple: ox.Triple) -> bool:
+    inferred = ox.NamedNode(str(GRAPH_INFERRED))
+    return any(
+        q.graph_name != inferred
+        for q in store.oxigraph.quads_for_pattern(triple.subject, triple.predicate, triple.object)
+    )
+
+
+@lru_cache(maxsize=64)
+def _rule_reads(sparql: str) -> frozenset[ox.NamedNode] | None:
+    """The IRIs a rule's WHERE clause mentions (predicates and classes); None when a predicate is a variable."""
+    from rdflib.plugins.sparql import prepareQuery
+
+    found: set[ox.NamedNode] = set()
+    variable_predicate = _collect_iris(prepareQuery(sparql, initNs=PREFIXES).algebra.get("p"), found)
+    return None if variable_predicate else frozenset(found)
+
+
+def _collect_iris(node: object, found: set[ox.NamedNode]) -> bool:
+    """Add the IRIs under a SPARQL algebra node to ``found``; True when a triple pattern's predicate is a variable."""
+    from rdflib.paths import Path as PropertyPath
+    from rdflib.term import Variable
+
+    variable_predicate = False
+    if isinstance(node, URIRef):
+        found.add(ox.NamedNode(str(node)))
+    elif isinstance(node, PropertyPath):
+        for value in vars(node).values():
+            variable_predicate |= _collect_iris(value, found)
+    elif isinstance(node, dict):
+        triples = node.get("triples")
+        for triple in triples if isinstance(triples, list) else ():
+            if isinstance(triple, tuple) and len(triple) == 3:
+                variable_predicate |= isinstance(triple[1], Variable)
+        for value in node.values():
+            variable_predicate |= _collect_iris(value, found)
+    elif isinstance(node, list | tuple):
+        for value in node:
+            variable_predicate |= _collect_iris(value, found)
+    return variable_predicate
+
+
+def _rules_until_stable(
+    store: Store,
+    compiled: CompiledContext,
+    rules: list[Rule],
+    facts: Facts,
+    errors: set[str],
+    engine_for: Callable[[set[ox.Triple]], tuple[ox.Store, bool]],
+    found: set[ox.Triple],
+) -> None:
+    """Run the SPARQL rules, feed what they add to the compiled rules, and again, until nothing is new.
+
+    Another round runs only when the last one gave a triple with a predicate (or class) some rule reads.
+    """
+    reads: set[ox.NamedNode] | None = set()
+    for rule in rules:
+        rule_reads = _rule_reads(rule.sparql)
+        if rule_reads is None or reads is None:
+            reads = None
+        else:
+            reads |= rule_reads
+    for _round in range(10):
+        engine, union = engine_for(found)
+        fresh = [
+            _as_triple(t)
+            for t in set(_run_rules(engine, rules, union=union))
+            if not facts.has(*_as_triple(t)) and not _present(store.oxigraph, t)
+        ]
+        new = [t for t in fresh if facts.add(t)]
+        if not new:
+            return
+        new += saturate(compiled.tbox, facts, new, errors)
+        found.update(ox.Triple(*t) for t in new if is_data_level(t, _SCHEMA_NAMESPACES))
+        if reads is not None and reads.isdisjoint({t[1] for t in new} | {t[2] for t in new}):
+            return
+
+
+def _full(
+    store: Store, compiled: CompiledContext, rules: list[Rule], documents: list[str]
+) -> tuple[int, int, set[str]]:
+    """Recompute graph/inferred from scratch with the compiled rules; (added, removed, inconsistencies)."""
+    errors: set[str] = set()
+    facts = MemoryFacts(_as_triple(t) for t in compiled.reference)
+    asserted = _document_triples(store, documents, compiled.useful)
+    agenda = [t for t in asserted if facts.add(t)]
+    derived = saturate(compiled.tbox, facts, agenda, errors)
+    found = {ox.Triple(*t) for t in derived if is_data_level(t, _SCHEMA_NAMESPACES)}
+    found |= {t for t in compiled.share if not _asserted_anywhere(store, t)}
+    graph = ox.NamedNode(str(GRAPH_INFERRED))
+    before = {q.triple for q in store.oxigraph.quads_for_pattern(None, None, None, graph)}
+    # the SPARQL rules run on the store itself, so graph/inferred first gets what is derived so far (the
+    # rules' own earlier conclusions leave it until the rules give them again)
+    _write_inferred(store, found, current=before)
+    written = set(found)
+
+    def write_new(current: set[ox.Triple]) -> None:
+        new = current - written
+        if new:
+            store.oxigraph.update(f"INSERT DATA {{ GRAPH {graph} {{\n{_to_nt(new)}\n}} }}")
+            written.update(new)
+
+    def engine_for(current: set[ox.Triple]) -> tuple[ox.Store, bool]:
+        write_new(current)
+        return store.oxigraph, True
+
+    _rules_until_stable(store, compiled, rules, facts, errors, engine_for, found)
+    write_new(found)
+    return len(found - before), len(before - found), errors
+
+
+def _incremental(
+    store: Store, compiled: CompiledContext, rules: list[Rule], new_documents: list[str]
+) -> tuple[int, int, set[str]]:
+    """Add what ``new_documents`` entail, joining them with the store; (added, removed, inconsistencies)."""
+    errors: set[str] = set()
+    facts = StoreFacts(store.oxigraph, compiled.tbox)
+    agenda = _document_triples(store, new_documents, compiled.useful)
+    derived = saturate(compiled.tbox, facts, agenda, errors)
+    found = {ox.Triple(*t) for t in derived if is_data_level(t, _SCHEMA_NAMESPACES)}
+    nodes: set[Term] = set()
+    for doc in new_documents:
+        for quad in store.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(doc)):
+            nodes.update(cast(Term, n) for n in (quad.subject, quad.object) if _instance(n))
+
+    reads: frozenset[ox.NamedNode] | None = frozenset()
+    for rule in rules:
+        rule_reads = _rule_reads(rule.sparql)
+        reads = None if rule_reads is None or reads is None else reads | rule_reads
+
+    def engine_for(current: set[ox.Triple]) -> tuple[ox.Store, bool]:
+        nodes.update(cast(Term, n) for t in current for n in (t.subject, t.object) if _instance(n))
+        extra = [_as_triple(t) for t in current]
+        return neighbourhood(store.oxigraph, nodes, extra, compiled.schema, reads), False
+
+    _rules_until_stable(store, compiled, rules, facts, errors, engine_for, found)
+    # statements the new documents assert are no longer inferred
+    inferred = ox.NamedNode(str(GRAPH_INFERRED))
+    now_asserted = {
+        t
+        for doc in new_documents
+        for q in store.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(doc))
+        for t in (q.triple,)
+        if any(True for _ in store.oxigraph.quads_for_pattern(t.subject, t.predicate, t.object, inferred))
+    }
+    removed = _remove_inferred(store, now_asserted)
+    added = _add_inferred(store, found)
+    return added, removed, errors
+
+
+def _add_inferred(store: Store, triples: Iterable[ox.Triple]) -> int:
+    graph = ox.NamedNode(str(GRAPH_INFERRED))
+    new = [
+        t
+        for t in triples
+        if not any(True for _ in store.oxigraph.quads_for_pattern(t.subject, t.predicate, t.object, graph))
+    ]
+    if new:
+        store.oxigraph.update(f"INSERT DATA {{ GRAPH {graph} {{\n{_to_nt(new)}\n}} }}")
+    return len(new)
+
+
+def _remove_inferred(store: Store, triples: set[ox.Triple]) -> int:
+    if not triples:
+        return 0
+    graph = ox.NamedNode(str(GRAPH_INFERRED))
+    store.oxigraph.update(f"DELETE DATA {{ GRAPH {graph} {{\n{_to_nt(triples)}\n}} }}")
+    return len(triples)
+
+
+def reason_store(
+    store: Store,
+    *,
+    rules: list[Rule] | None = None,
+    progress: Callable[[str], None] | None = None,
+    full: bool = False,
+) -> ReasoningResult:
+    """Bring https://w3id.org/dipkg/graph/inferred up to date with the store's document graphs.
+
+    With the compiled rules (kg.entailment) when the ontology and the documents allow it: new documents
+    are joined with the store incrementally; a changed or removed document, a changed ontology or
+    ``full=True`` recompute the graph from scratch. Otherwise owlrl itself, document by document
+    (``reason_store_with_owlrl``). Asserted graphs are read, never written. Raises OntologyLoadError when an
+    ontology or rule file cannot be used.
+    """
+    rules = load_rules() if rules is None else rules
+    directory = cache_directory(store)
+    context = ontology_context(rules, cache_dir=directory)
+    compiled = compiled_context(context)
+    documents = store.document_graphs()
+    journal, consumed = read_journal(directory)
+    state = read_state(directory)
+    known = set(documents)
+    cold = (
+        full
+        or state is None
+        or state.fingerprint != context.fingerprint
+        or bool(state.documents - known)  # removed
+        or bool(journal & state.documents)  # rewritten
+    )
+    new_documents = documents if cold else [doc for doc in documents if doc not in state.documents]  # type: ignore[union-attr]
+    reason_why = None
+    if not compiled.tbox.supported:
+        reason_why = "the ontology uses " + ", ".join(compiled.tbox.unsupported)
+    else:
+        reason_why = store_needs_owlrl(store.oxigraph, {ox.NamedNode(d) for d in new_documents})
+    if reason_why is not None:
+        forget_state(directory)
+        result = reason_store_with_owlrl(store, rules=rules, progress=progress)
+        clear_journal(directory, consumed)
+        return replace(result, method=f"owlrl per document: {reason_why}")
+    if cold:
+        method = "compiled, from scratch"
+        added, removed, errors = _full(store, compiled, rules, documents)
+    elif new_documents:
+        method = "compiled, incremental"
+        added, removed, errors = _incremental(store, compiled, rules, new_documents)
+    else:
+        method = "nothing to do"
+        added, removed, errors = 0, 0, set()
+    errors |= set(context.errors)
+    if not cold:
+        errors |= set(_read_errors(directory))
+    write_state(directory, State(context.fingerprint, known))
+    _write_errors(directory, errors)
+    clear_journal(directory, consumed)
+    if progress is not None:
+        for doc in new_documents:
+            progress(doc)
+    return ReasoningResult(
+        inferred_triples=store.count(GRAPH_INFERRED),
+        inconsistent=sorted(errors),
+        documents=len(documents),
+        reasoned=list(new_documents),
+        cross_document_triples=0,
+        added=added,
+        removed=removed,
+        method=method,
+    )
+
+
+_ERRORS_FILE = "inconsistencies.json"
+
+
+def _read_errors(directory: Path) -> list[str]:
+    try:
+        value = json.loads((directory / _ERRORS_FILE).read_text(encoding="utf-8"))
+        return [str(v) for v in value] if isinstance(value, list) else []
+    except (OSError, ValueError):
+        return []
+
+
+def _write_errors(directory: Path, errors: set[str]) -> None:
+    temporary = directory / (_ERRORS_FILE + ".tmp")
+    temporary.write_text(json.dumps(sorted(errors)), encoding="utf-8")
+    os.replace(temporary, directory / _ERRORS_FILE)

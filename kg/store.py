@@ -7,17 +7,21 @@ transaction: a reader sees the old graph or the new one, never half of either.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
-from collections.abc import Iterable, Iterator
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import Graph, URIRef
+from rdflib import XSD, BNode, Graph, Literal, URIRef
 
 from kg import paths
 from kg.errors import OntologyLoadError, StoreError
+from kg.lock import WriteLock
 from kg.vocab import DIP, GRAPH_INFERRED, GRAPH_ONTOLOGY, PREFIXES
 
 DEFAULT_STORE = Path(".kg")
@@ -42,12 +46,100 @@ def ontology_graph() -> Graph:
         except FileNotFoundError as error:
             raise OntologyLoadError("ontology file is missing; restore it from git", path=path) from error
         except Exception as error:  # rdflib raises several parser exception types
-            raise OntologyLoadError(f"does not parse: {error}", path=path) from error
+            line = getattr(error, "lines", None)
+            raise OntologyLoadError(
+                f"does not parse: {getattr(error, 'why', error)}; fix the Turtle syntax or restore it from git",
+                path=path,
+                line=line + 1 if isinstance(line, int) else None,
+            ) from error
     return graph
 
 
 def to_ntriples(graph: Graph) -> str:
     return graph.serialize(format="nt")
+
+
+def _open_read_only(path: Path, *, attempts: int = 20) -> ox.Store:
+    """Oxigraph's read-only view of ``path``, retried briefly: a writer that is creating the store or
+    rewriting its files can make an open fail for a moment (RocksDB: "Column family not found")."""
+    for attempt in range(attempts):
+        try:
+            return ox.Store.read_only(str(path))
+        except (OSError, RuntimeError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.1)
+    raise AssertionError("unreachable")
+
+
+def rdflib_term(term: Any) -> Any:
+    """An Oxigraph term as the rdflib term rdflib's own parsers would make of it."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        return Literal(term.value, datatype=None if datatype == str(XSD.string) else URIRef(datatype))
+    raise TypeError(f"not an RDF term of a named graph: {term!r}")
+
+
+# One token of SPARQL text, in the order that keeps strings, IRIs and comments whole.
+_SPARQL_TOKEN = re.compile(
+    r'''(?P<skip>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\''''
+    r"""|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|<[^<>"{}|^`\\\s]*>|\#[^\n]*)"""
+    r"|(?P<variable>[?$][A-Za-z_0-9\u00B7-\uFFFF]+)|(?P<word>[A-Za-z]+)|(?P<brace>[{}])|(?P<paren>[()])",
+)
+
+
+def inline_bindings(sparql: str, bindings: Substitutions) -> str:
+    """``sparql`` with each bound variable replaced by its term, the way the surrounding syntax needs it.
+
+    In a SELECT projection the variable becomes ``(<term> AS ?v)``, so the column stays (inside a
+    projected expression, the term); after ORDER BY
+    or GROUP BY, ``(<term>)``; after AS (a BIND or a projection expression naming it) it is left alone;
+    anywhere else the term itself. Strings, IRIs and comments are never touched.
+
+    >>> inline_bindings('SELECT ?m ?a WHERE { ?m <p> ?a . FILTER(?a != "?a") } ORDER BY ?a',
+    ...                 {ox.Variable("a"): ox.NamedNode("http://x/JP")})
+    'SELECT ?m (<http://x/JP> AS ?a) WHERE { ?m <p> <http://x/JP> . FILTER(<http://x/JP> != "?a") } ORDER BY (<http://x/JP>)'
+    """
+    terms = {variable.value: str(term) for variable, term in bindings.items()}
+    parts: list[str] = []
+    position = 0
+    context = "pattern"  # "projection" after SELECT, "ordering" after BY, else "pattern"
+    after_as = False
+    depth = 0  # parentheses open in a projection
+    for match in _SPARQL_TOKEN.finditer(sparql):
+        word, variable, brace = match.group("word"), match.group("variable"), match.group("brace")
+        replacement = None
+        if match.group("paren") is not None:
+            depth = max(0, depth + (1 if match.group("paren") == "(" else -1))
+        elif word is not None:
+            keyword = word.upper()
+            if keyword == "SELECT":
+                context, depth = "projection", 0
+            elif keyword == "BY":
+                context = "ordering"
+            elif keyword in ("WHERE", "FROM", "LIMIT", "OFFSET", "HAVING", "VALUES"):
+                context = "pattern"
+        elif brace is not None:
+            context = "pattern"
+        elif variable is not None and variable[1:] in terms and not after_as:
+            term = terms[variable[1:]]
+            if context == "projection" and depth == 0:
+                replacement = f"({term} AS {variable})"
+            else:
+                replacement = f"({term})" if context == "ordering" and depth == 0 else term
+        after_as = word is not None and word.upper() == "AS"
+        if replacement is not None:
+            parts.append(sparql[position : match.start()])
+            parts.append(replacement)
+            position = match.end()
+    parts.append(sparql[position:])
+    return "".join(parts)
 
 
 @dataclass(frozen=True)
@@ -65,24 +157,48 @@ class Store:
     []
     """
 
-    def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        read_only: bool = False,
+        wait: float = 0.0,
+        command: str = "",
+        on_wait: Callable[[str], None] | None = None,
+    ) -> None:
+        """Open (a writer first takes the write lock, waiting up to ``wait`` s: see kg/lock.py).
+
+        Raises StoreLockedError when another writer holds the lock, StoreError when it cannot be opened.
+        """
         self.path = Path(path)
+        self._lock: WriteLock | None = None
         try:
             if read_only:
                 if not self.path.exists():
                     raise StoreError(
                         "no store here; run `kg build` or `kg ingest` first, or pass --store", path=self.path
                     )
-                self._store = ox.Store.read_only(str(self.path))
+                self._store = _open_read_only(self.path)
             else:
                 self.path.mkdir(parents=True, exist_ok=True)
+                self._lock = WriteLock(self.path, wait=wait, command=command, on_wait=on_wait)
+                self._lock.acquire()
                 self._store = ox.Store(str(self.path))
-        except OSError as error:
+        except (OSError, RuntimeError) as error:  # Oxigraph reports RocksDB errors as either
+            self._release_lock()
             raise StoreError(
-                f"cannot open the store: {error}. Is another `kg` writing to it? Wait for it to "
+                f"cannot open the store: {error}. Is another program writing to it? Wait for it to "
                 "finish, or pass another --store",
                 path=self.path,
             ) from error
+        except StoreError:
+            self._release_lock()
+            raise
+
+    def _release_lock(self) -> None:
+        lock, self._lock = getattr(self, "_lock", None), None
+        if lock is not None:
+            lock.release()
 
     def __enter__(self) -> Store:
         return self
@@ -95,22 +211,47 @@ class Store:
             with contextlib.suppress(OSError, AttributeError, RuntimeError):  # read-only stores cannot flush
                 self._store.flush()
             del self._store
+            # RocksDB's lock goes with the last reference to the handle; a reference cycle (a parser's
+            # cached exception keeps the frames that held it) would keep the folder locked until the next
+            # garbage collection, so collect now: the same process may open the store again
+            gc.collect()
+        self._release_lock()
 
     @property
     def oxigraph(self) -> ox.Store:
         return self._store
 
     # -- graphs ---------------------------------------------------------------------------------------
+    def note_changed(self, iris: Iterable[URIRef | str]) -> None:
+        """Tell reasoning that these graphs are (about to be) rewritten: called before every write.
+
+        Writers that bypass the methods below (a bulk loader) call it themselves.
+        """
+        from kg.materialize import note_changed
+
+        note_changed(self.path / "reasoning", [str(iri) for iri in iris])
+
     def replace_graph(self, iri: URIRef | str, graph: Graph) -> None:
         """Put ``graph`` in the named graph ``iri``, replacing what it held, in one transaction."""
         data = to_ntriples(graph)
+        self.note_changed([iri])
         self._store.update(f"DROP SILENT GRAPH <{iri}> ; INSERT DATA {{ GRAPH <{iri}> {{\n{data}\n}} }}")
 
     def replace_graph_ntriples(self, iri: URIRef | str, data: str) -> None:
+        self.note_changed([iri])
         self._store.update(f"DROP SILENT GRAPH <{iri}> ; INSERT DATA {{ GRAPH <{iri}> {{\n{data}\n}} }}")
 
     def drop_graph(self, iri: URIRef | str) -> None:
+        self.note_changed([iri])
         self._store.update(f"DROP SILENT GRAPH <{iri}>")
+
+    def drop_graphs(self, iris: Iterable[URIRef | str]) -> None:
+        """Drop several named graphs in one transaction: all of them go, or none."""
+        iris = list(iris)
+        statements = " ;\n".join(f"DROP SILENT GRAPH <{iri}>" for iri in iris)
+        if statements:
+            self.note_changed(iris)
+            self._store.update(statements)
 
     def content_hash(self, doc: URIRef | str) -> str | None:
         rows = self.select(f"SELECT ?h WHERE {{ GRAPH <{doc}> {{ <{doc}> <{DIP.contentHash}> ?h }} }}")
@@ -125,9 +266,10 @@ class Store:
         graph = Graph()
         for prefix, namespace in PREFIXES.items():
             graph.bind(prefix, namespace)
-        data = self._serialize_graph(iri)
-        if data:
-            graph.parse(data=data, format="nt")
+        # term by term, not through rdflib's N-Triples parser: that one is quadratic in the length of a line,
+        # and a document's dip:text is one line (a 10 MB document would take minutes)
+        for quad in self._store.quads_for_pattern(None, None, None, ox.NamedNode(str(iri))):
+            graph.add((rdflib_term(quad.subject), rdflib_term(quad.predicate), rdflib_term(quad.object)))
         return graph
 
     def _serialize_graph(self, iri: URIRef | str) -> str:
@@ -169,13 +311,13 @@ class Store:
     def query(self, sparql: str, *, bindings: Substitutions | None = None) -> Any:
         """Run SPARQL over the union of all graphs with the project's prefixes bound.
 
-        ``bindings`` become a trailing VALUES clause built from RDF terms (serialised by Oxigraph, so a
-        value can never change the query's structure).
+        ``bindings`` are written into the query in place of their variables (``inline_bindings``) as RDF
+        terms serialised by Oxigraph, so a value can never change the query's structure; the engine then
+        starts from the bound node, where a trailing VALUES clause is joined only after the whole pattern
+        was evaluated (a person's or a country's query scanned the whole store).
         """
         if bindings:
-            names = " ".join(f"?{variable.value}" for variable in bindings)
-            terms = " ".join(str(term) for term in bindings.values())
-            sparql = f"{sparql}\nVALUES ({names}) {{ ({terms}) }}"
+            sparql = inline_bindings(sparql, bindings)
         return self._store.query(sparql, use_default_graph_as_union=True, prefixes=PREFIXES)
 
     def select(self, sparql: str) -> list[ox.QuerySolution]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rdflib import Dataset, Graph
@@ -71,3 +72,72 @@ def seed_queries(seed_store: Path) -> Iterator[QueryStore]:
     """The seed store opened read-only for queries (stored queries, the shell, the Python API)."""
     with QueryStore(seed_store, read_only=True) as store:
         yield store
+
+
+@pytest.fixture(scope="session")
+def corpus_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store of the whole bundled corpus built with `kg build` (tests that change it work on a copy)."""
+    store = tmp_path_factory.mktemp("corpus-store") / "kg"
+    result = CliRunner().invoke(app, ["--store", str(store), "build"])
+    assert result.exit_code == 0, result.output
+    return store
+
+
+@pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
+def sparql_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A real SPARQL server on loopback (tests/servers.py); skips only when its binary is missing."""
+    from tests import servers
+
+    if request.param == "oxigraph" and servers.oxigraph_binary() is None:
+        pytest.skip("the oxigraph binary is missing: pip install oxigraph")
+    if request.param == "virtuoso" and servers.virtuoso_binary() is None:
+        pytest.skip("virtuoso-t is missing: apt-get install virtuoso-opensource")
+    start = servers.oxigraph_server if request.param == "oxigraph" else servers.virtuoso_server
+    with start(tmp_path_factory.mktemp(request.param)) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def dask_cluster() -> Iterator[object]:
+    """A real Dask LocalCluster of two worker processes on loopback, shared by one test module."""
+    from kg.distributed import local_cluster
+
+    with local_cluster(2) as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="module")
+def dask_shards(dask_cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled corpus converted on `dask_cluster` into shards of five documents (`kg convert --engine dask`)."""
+    folder = tmp_path_factory.mktemp("dask-shards")
+    result = CliRunner().invoke(
+        app,
+        [
+            "convert",
+            "--engine",
+            "dask",
+            "--scheduler",
+            dask_cluster.scheduler_address,
+            "--partition-size",
+            "5",
+            str(paths.CORPUS_DIR / "seeds"),
+            str(paths.CORPUS_DIR / "dev"),
+            "-o",
+            str(folder),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+@pytest.fixture(scope="module")
+def seed_page(seed_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`kg serve` (kg.serve.start) on a copy of the seed store, on a free loopback port: the page's URL."""
+    import shutil
+
+    from kg.serve import start
+
+    copy = tmp_path_factory.mktemp("served-seeds") / "kg"
+    shutil.copytree(seed_store, copy)
+    with start(copy, "127.0.0.1", 0) as handle:
+        yield handle.url + "/"

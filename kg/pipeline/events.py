@@ -659,7 +659,9 @@ class EventExtractor:
             preceding_meetings = [
                 i for i, m in enumerate(events.meetings) if min(m.sentences) <= sentence and m.reported
             ]
-            return preceding_meetings[-1] if preceding_meetings else 0
+            if preceding_meetings:
+                return preceding_meetings[-1]
+            return 0 if events.meetings else None  # "the two sides" with no meeting found: nothing to attach to
         return None
 
     # -- partnerships ------------------------------------------------------------------------------------------
