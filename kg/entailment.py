@@ -99,6 +99,14 @@ class MemoryFacts:
     def subjects(self, p: ox.NamedNode, o: Term) -> Iterable[Term]:
         return tuple(self._po.get((p, o), ()))
 
+    def triples(self, predicates: Iterable[ox.NamedNode] | None = None) -> Iterator[Triple]:
+        """Every triple held (with one of ``predicates`` when given), each once."""
+        wanted = None if predicates is None else set(predicates)
+        for (s, p), objects in self._sp.items():
+            if wanted is None or p in wanted:
+                for o in objects:
+                    yield s, p, o  # type: ignore[misc]
+
     def add(self, triple: Triple) -> bool:
         s, p, o = triple
         objects = self._sp.setdefault((s, p), set())

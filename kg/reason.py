@@ -1012,6 +1012,21 @@ def _collect_iris(node: object, found: set[ox.NamedNode]) -> bool:
     return variable_predicate
 
 
+def _rules_reads(rules: list[Rule]) -> frozenset[ox.NamedNode] | None:
+    """What the rules read together (``_rule_reads``), None when one of them may read any predicate."""
+    reads: frozenset[ox.NamedNode] | None = frozenset()
+    for rule in rules:
+        rule_reads = _rule_reads(rule.sparql)
+        reads = None if rule_reads is None or reads is None else reads | rule_reads
+    return reads
+
+
+def _distinct(store: Store, predicate: ox.NamedNode) -> set[ox.Triple]:
+    """The statements with ``predicate`` in the document and ontology graphs, each once."""
+    inferred = ox.NamedNode(str(GRAPH_INFERRED))
+    return {q.triple for q in store.oxigraph.quads_for_pattern(None, predicate, None, None) if q.graph_name != inferred}
+
+
 def _rules_until_stable(
     store: Store,
     compiled: CompiledContext,
@@ -1025,13 +1040,7 @@ def _rules_until_stable(
 
     Another round runs only when the last one gave a triple with a predicate (or class) some rule reads.
     """
-    reads: set[ox.NamedNode] | None = set()
-    for rule in rules:
-        rule_reads = _rule_reads(rule.sparql)
-        if rule_reads is None or reads is None:
-            reads = None
-        else:
-            reads |= rule_reads
+    reads = _rules_reads(rules)
     for _round in range(10):
         engine, union = engine_for(found)
         fresh = [
@@ -1054,9 +1063,9 @@ def _full(
     """Recompute graph/inferred from scratch with the compiled rules; (added, removed, inconsistencies)."""
     errors: set[str] = set()
     facts = MemoryFacts(_as_triple(t) for t in compiled.reference)
-    asserted = _document_triples(store, documents, compiled.useful)
-    agenda = [t for t in asserted if facts.add(t)]
+    agenda = [t for t in _document_triples(store, documents, compiled.useful) if facts.add(t)]
     derived = saturate(compiled.tbox, facts, agenda, errors)
+    del agenda
     found = {ox.Triple(*t) for t in derived if is_data_level(t, _SCHEMA_NAMESPACES)}
     found |= {t for t in compiled.share if not _asserted_anywhere(store, t)}
     graph = ox.NamedNode(str(GRAPH_INFERRED))
@@ -1072,9 +1081,21 @@ def _full(
             store.oxigraph.update(f"INSERT DATA {{ GRAPH {graph} {{\n{_to_nt(new)}\n}} }}")
             written.update(new)
 
+    reads = _rules_reads(rules)
+
     def engine_for(current: set[ox.Triple]) -> tuple[ox.Store, bool]:
         write_new(current)
-        return store.oxigraph, True
+        if reads is None:  # a rule with a variable predicate may read anything: the store itself
+            return store.oxigraph, True
+        # Every statement a rule can match, each once. Over the store's union default graph a statement
+        # that a thousand documents repeat (a shared post's country, a person's type) is matched once per
+        # graph, which made the rules' joins grow with the square of the store.
+        engine = ox.Store()
+        engine.bulk_extend(ox.Quad(s, p, o) for s, p, o in facts.triples(reads))
+        for predicate in reads - compiled.useful:  # read by a rule but by no compiled rule: not in memory
+            engine.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in _distinct(store, predicate))
+        engine.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in compiled.schema)
+        return engine, False
 
     _rules_until_stable(store, compiled, rules, facts, errors, engine_for, found)
     write_new(found)
@@ -1095,10 +1116,7 @@ def _incremental(
         for quad in store.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(doc)):
             nodes.update(cast(Term, n) for n in (quad.subject, quad.object) if _instance(n))
 
-    reads: frozenset[ox.NamedNode] | None = frozenset()
-    for rule in rules:
-        rule_reads = _rule_reads(rule.sparql)
-        reads = None if rule_reads is None or reads is None else reads | rule_reads
+    reads = _rules_reads(rules)
 
     def engine_for(current: set[ox.Triple]) -> tuple[ox.Store, bool]:
         nodes.update(cast(Term, n) for t in current for n in (t.subject, t.object) if _instance(n))
