@@ -167,6 +167,7 @@ def load_shards(store: Store, directory: Path | str, *, progress: Callable[[str]
     store.note_changed([*added, *replaced])
     store.drop_graphs(replaced)
     quads = 0
+    store.mark_union_stale()  # the bulk loader writes the named graphs alone
     for shard in manifest.shards:
         path = folder / shard.file
         skip = unchanged.get(shard.file)
@@ -177,6 +178,7 @@ def load_shards(store: Store, directory: Path | str, *, progress: Callable[[str]
         quads += shard.quads - unchanged_triples.get(shard.file, 0)
         if progress is not None:
             progress(shard.file)
+    store.rebuild_union([*added, *replaced])
     validation = validate_store(store)
     reasoning = reason_store(store)
     return LoadReport(len(manifest.shards), quads, added, replaced, skipped, validation, reasoning, summarize(store))

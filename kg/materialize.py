@@ -208,8 +208,9 @@ class StoreFacts:
     statements when a rule asks for one.
     """
 
-    def __init__(self, store: ox.Store, tbox: CompiledTBox) -> None:
+    def __init__(self, store: ox.Store, tbox: CompiledTBox, graph: ox.DefaultGraph | None = None) -> None:
         self.store = store
+        self.graph = graph  # where to look: the default graph when it holds the union, else every graph
         self.tbox = tbox
         self.overlay = MemoryFacts()
         self._anonymous: dict[Term, set[Term]] = {}
@@ -217,7 +218,7 @@ class StoreFacts:
     def _stored(self, s: Term | None, p: ox.NamedNode | None, o: Term | None) -> Iterator[ox.Quad]:
         if isinstance(s, ox.Literal):
             return iter(())
-        return self.store.quads_for_pattern(s, p, o, None)
+        return self.store.quads_for_pattern(s, p, o, self.graph)
 
     def has(self, s: Term, p: ox.NamedNode, o: Term) -> bool:
         if self.overlay.has(s, p, o):
@@ -292,6 +293,7 @@ def neighbourhood(
     extra: Iterable[Triple],
     schema: Iterable[ox.Triple],
     reads: frozenset[ox.NamedNode] | None = None,
+    graph: ox.DefaultGraph | None = None,
 ) -> ox.Store:
     """An in-memory store with the statements that mention ``nodes``, the types of their neighbours,
     ``extra`` (derived, not yet written) and the ``schema``, in its default graph.
@@ -306,16 +308,16 @@ def neighbourhood(
         if isinstance(node, ox.Literal):
             continue
         for predicate in predicates:
-            for quad in store.quads_for_pattern(node, predicate, None, None):
+            for quad in store.quads_for_pattern(node, predicate, None, graph):
                 found.add(quad.triple)
                 neighbours.add(cast(Term, quad.object))
-            for quad in store.quads_for_pattern(None, predicate, node, None):
+            for quad in store.quads_for_pattern(None, predicate, node, graph):
                 found.add(quad.triple)
                 neighbours.add(cast(Term, quad.subject))
     if reads is None or TYPE in reads:
         for node in neighbours:
             if not isinstance(node, ox.Literal):
-                found.update(q.triple for q in store.quads_for_pattern(node, TYPE, None, None))
+                found.update(q.triple for q in store.quads_for_pattern(node, TYPE, None, graph))
     found.update(ox.Triple(s, p, o) for s, p, o in extra)
     found.update(schema)
     work = ox.Store()

@@ -270,7 +270,7 @@ def write_processed(store: Store, batch: Sequence[tuple[Pending, Processed]]) ->
     """
     new = [done for item, done in batch if item.previous_hash is None]
     if new:
-        store.oxigraph.load(input="".join(done.nquads for done in new), format=ox.RdfFormat.N_QUADS)
+        store.add_graphs("".join(done.nquads for done in new))
     for item, done in batch:
         if item.previous_hash is not None:
             triples = ox.parse(done.nquads, format=ox.RdfFormat.N_QUADS)

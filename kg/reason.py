@@ -896,16 +896,11 @@ def _write_inferred(store: Store, final: set[ox.Triple], *, current: set[ox.Trip
     to_add = final - current
     if not to_remove and not to_add:
         return 0, 0
-    parts = []
     if any(isinstance(term, ox.BlankNode) for triple in to_remove for term in triple):
         # DELETE DATA cannot name blank nodes (left by older versions): rewrite the whole graph instead
-        parts.append(f"DROP SILENT GRAPH {graph}")
-        to_add, to_remove = final, current
-    elif to_remove:
-        parts.append(f"DELETE DATA {{ GRAPH {graph} {{\n{_to_nt(to_remove)}\n}} }}")
-    if to_add:
-        parts.append(f"INSERT DATA {{ GRAPH {graph} {{\n{_to_nt(to_add)}\n}} }}")
-    store.oxigraph.update(" ;\n".join(parts))
+        store.rewrite_graph(graph.value, _to_nt(final))
+        return len(final), len(current)
+    store.change_graph(graph.value, add=to_add, remove=to_remove)
     return len(to_add), len(to_remove)
 
 
@@ -973,7 +968,7 @@ def _document_triples(store: Store, documents: Iterable[str], useful: frozenset[
 def _asserted_anywhere(store: Store, triple: ox.Triple) -> bool:
     inferred = ox.NamedNode(str(GRAPH_INFERRED))
     return any(
-        q.graph_name != inferred
+        q.graph_name != inferred and not isinstance(q.graph_name, ox.DefaultGraph)  # not the union copy
         for q in store.oxigraph.quads_for_pattern(triple.subject, triple.predicate, triple.object)
     )
 
@@ -1024,7 +1019,11 @@ def _rules_reads(rules: list[Rule]) -> frozenset[ox.NamedNode] | None:
 def _distinct(store: Store, predicate: ox.NamedNode) -> set[ox.Triple]:
     """The statements with ``predicate`` in the document and ontology graphs, each once."""
     inferred = ox.NamedNode(str(GRAPH_INFERRED))
-    return {q.triple for q in store.oxigraph.quads_for_pattern(None, predicate, None, None) if q.graph_name != inferred}
+    return {
+        q.triple
+        for q in store.oxigraph.quads_for_pattern(None, predicate, None, None)
+        if q.graph_name != inferred and not isinstance(q.graph_name, ox.DefaultGraph)
+    }
 
 
 def _rules_until_stable(
@@ -1078,7 +1077,7 @@ def _full(
     def write_new(current: set[ox.Triple]) -> None:
         new = current - written
         if new:
-            store.oxigraph.update(f"INSERT DATA {{ GRAPH {graph} {{\n{_to_nt(new)}\n}} }}")
+            store.change_graph(graph.value, add=new)
             written.update(new)
 
     reads = _rules_reads(rules)
@@ -1086,7 +1085,7 @@ def _full(
     def engine_for(current: set[ox.Triple]) -> tuple[ox.Store, bool]:
         write_new(current)
         if reads is None:  # a rule with a variable predicate may read anything: the store itself
-            return store.oxigraph, True
+            return store.oxigraph, not store.union_ready
         # Every statement a rule can match, each once. Over the store's union default graph a statement
         # that a thousand documents repeat (a shared post's country, a person's type) is matched once per
         # graph, which made the rules' joins grow with the square of the store.
@@ -1107,7 +1106,8 @@ def _incremental(
 ) -> tuple[int, int, set[str]]:
     """Add what ``new_documents`` entail, joining them with the store; (added, removed, inconsistencies)."""
     errors: set[str] = set()
-    facts = StoreFacts(store.oxigraph, compiled.tbox)
+    union = ox.DefaultGraph() if store.union_ready else None  # every statement once, or every graph
+    facts = StoreFacts(store.oxigraph, compiled.tbox, union)
     agenda = _document_triples(store, new_documents, compiled.useful)
     derived = saturate(compiled.tbox, facts, agenda, errors)
     found = {ox.Triple(*t) for t in derived if is_data_level(t, _SCHEMA_NAMESPACES)}
@@ -1121,7 +1121,7 @@ def _incremental(
     def engine_for(current: set[ox.Triple]) -> tuple[ox.Store, bool]:
         nodes.update(cast(Term, n) for t in current for n in (t.subject, t.object) if _instance(n))
         extra = [_as_triple(t) for t in current]
-        return neighbourhood(store.oxigraph, nodes, extra, compiled.schema, reads), False
+        return neighbourhood(store.oxigraph, nodes, extra, compiled.schema, reads, union), False
 
     _rules_until_stable(store, compiled, rules, facts, errors, engine_for, found)
     # statements the new documents assert are no longer inferred
@@ -1145,16 +1145,14 @@ def _add_inferred(store: Store, triples: Iterable[ox.Triple]) -> int:
         for t in triples
         if not any(True for _ in store.oxigraph.quads_for_pattern(t.subject, t.predicate, t.object, graph))
     ]
-    if new:
-        store.oxigraph.update(f"INSERT DATA {{ GRAPH {graph} {{\n{_to_nt(new)}\n}} }}")
+    store.change_graph(graph.value, add=new)
     return len(new)
 
 
 def _remove_inferred(store: Store, triples: set[ox.Triple]) -> int:
     if not triples:
         return 0
-    graph = ox.NamedNode(str(GRAPH_INFERRED))
-    store.oxigraph.update(f"DELETE DATA {{ GRAPH {graph} {{\n{_to_nt(triples)}\n}} }}")
+    store.change_graph(str(GRAPH_INFERRED), remove=triples)
     return len(triples)
 
 

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from kg import paths
 from kg.errors import ServeError, StoreError
+from kg.store import UNION_COMPLETE, Store, union_state
 from kg.vocab import DIPID, ISSUE, PREFIXES
 
 WEB_DIR = paths.PACKAGE_DIR / "web"
@@ -104,7 +105,9 @@ def _is_store(path: Path) -> bool:
 class _Oxigraph:
     """The Oxigraph server subprocess on the store folder, bound to a private loopback port."""
 
-    def __init__(self, store_path: Path, *, writable: bool, startup_timeout: float = 30.0) -> None:
+    def __init__(
+        self, store_path: Path, *, writable: bool, union_default_graph: bool, startup_timeout: float = 30.0
+    ) -> None:
         binary = oxigraph_binary()
         if binary is None:
             raise ServeError(
@@ -115,8 +118,9 @@ class _Oxigraph:
         self.url = f"http://127.0.0.1:{self.port}"
         command = "serve" if writable else "serve-read-only"
         self.log = _TailLog()
-        # the union default graph makes queries see every document graph, as `kg query` does
-        arguments = ["--location", str(store_path), "--bind", f"127.0.0.1:{self.port}", "--union-default-graph"]
+        arguments = ["--location", str(store_path), "--bind", f"127.0.0.1:{self.port}"]
+        if union_default_graph:  # else the store's default graph already holds every graph's statements
+            arguments.append("--union-default-graph")
         self.process = subprocess.Popen(
             [str(binary), command, *arguments],
             stdin=subprocess.DEVNULL,
@@ -329,8 +333,17 @@ def start(store_path: Path | str, host: str = "127.0.0.1", port: int = 7878, *, 
     except OSError as error:
         raise ServeError(f"cannot listen on {host}:{port} ({error.strerror}); pass another --port") from error
     server.daemon_threads = True
+    if writable:
+        # the server's writes would not keep the store's default graph (the union of the named graphs, see
+        # kg/store.py): empty it and let the server show the named graphs' union; the next `kg` writer
+        # rebuilds it. Opening as a writer also checks that no other writer holds the store.
+        with Store(path, command="kg serve --writable") as opened:
+            opened.hand_over_union()
+        union = True
+    else:
+        union = union_state(path) != UNION_COMPLETE
     try:
-        oxigraph = _Oxigraph(path.resolve(), writable=writable)
+        oxigraph = _Oxigraph(path.resolve(), writable=writable, union_default_graph=union)
     except BaseException:
         server.server_close()
         raise

@@ -2,6 +2,15 @@
 
 Replacing a document's graph is one SPARQL update (drop, then insert), which Oxigraph runs as one
 transaction: a reader sees the old graph or the new one, never half of either.
+
+The store's default graph holds the union of all named graphs, each statement once (the RDF merge that
+SPARQL's default graph stands for). Every write keeps it in step in the same transaction as the named
+graph it changes. Queries read it: Oxigraph's own union default graph repeats a statement once per graph
+that holds it, so a statement that a thousand documents share (a country's type, a post's country) was
+matched a thousand times, and aggregates over the whole store grew with the square of the archive. The
+file ``union-graph`` says whether the default graph is complete (``complete``); a writer that finds it
+missing (a store made before this file existed) or not complete (an interrupted bulk load) rebuilds it, and
+a reader then queries the named graphs' union instead.
 """
 
 from __future__ import annotations
@@ -25,6 +34,11 @@ from kg.lock import WriteLock
 from kg.vocab import DIP, GRAPH_INFERRED, GRAPH_ONTOLOGY, PREFIXES
 
 DEFAULT_STORE = Path(".kg")
+UNION_STATE_FILE = "union-graph"
+UNION_COMPLETE = "complete"
+UNION_PENDING = "rebuilding"  # written before a write that bypasses the default graph (a bulk load)
+_UNION_BATCH = 250_000  # statements per bulk write when the default graph is rebuilt
+UNION_OFF = "off"  # a writable server owns the store: its writes do not keep the default graph
 Substitutions = dict[ox.Variable, ox.NamedNode | ox.Literal]
 ONTOLOGY_FILES = ("dipkg.ttl", "issues.ttl", "reference/countries.ttl")
 
@@ -142,6 +156,28 @@ def inline_bindings(sparql: str, bindings: Substitutions) -> str:
     return "".join(parts)
 
 
+def union_state(store: Path) -> str | None:
+    """What the store's ``union-graph`` file says (``complete``, ``rebuilding``, ``off``); None when there is
+    no such file (a store made before it existed, or a new empty one)."""
+    try:
+        return (store / UNION_STATE_FILE).read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def _forget_from_union(graphs: list[str]) -> str:
+    """A SPARQL update removing from the default graph what only ``graphs`` hold (before they change)."""
+    values = " ".join(f"<{g}>" for g in graphs)
+    return (
+        f"DELETE {{ ?s ?p ?o }} WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} "
+        f"FILTER NOT EXISTS {{ GRAPH ?other {{ ?s ?p ?o }} FILTER(?other NOT IN ({', '.join(values.split())})) }} }}"
+    )
+
+
+def _ntriples(triples: Iterable[ox.Triple]) -> str:
+    return (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
+
+
 @dataclass(frozen=True)
 class GraphInfo:
     iri: str
@@ -184,6 +220,8 @@ class Store:
                 self._lock = WriteLock(self.path, wait=wait, command=command, on_wait=on_wait)
                 self._lock.acquire()
                 self._store = ox.Store(str(self.path))
+                if self.union_state() != UNION_COMPLETE:
+                    self.rebuild_union()
         except (OSError, RuntimeError) as error:  # Oxigraph reports RocksDB errors as either
             self._release_lock()
             raise StoreError(
@@ -221,6 +259,64 @@ class Store:
     def oxigraph(self) -> ox.Store:
         return self._store
 
+    # -- the default graph: every named graph's statements, each once -----------------------------------
+    def union_state(self) -> str | None:
+        return union_state(self.path)
+
+    def _set_union_state(self, state: str) -> None:
+        target = self.path / UNION_STATE_FILE
+        temporary = target.with_name(UNION_STATE_FILE + ".tmp")
+        temporary.write_text(state + "\n", encoding="utf-8")
+        os.replace(temporary, target)
+
+    @property
+    def union_ready(self) -> bool:
+        """True when the default graph holds the union of the named graphs (queries then read it)."""
+        return self.union_state() == UNION_COMPLETE
+
+    def mark_union_stale(self) -> None:
+        """Call before writing past this class's methods (a bulk load); ``rebuild_union`` afterwards."""
+        self._set_union_state(UNION_PENDING)
+
+    def rebuild_union(self, added: Iterable[URIRef | str] | None = None) -> None:
+        """Fill the default graph with the named graphs' statements again (for a store made by an older
+        dipkg, or after an interruption); with ``added``, only add those graphs' statements (after a bulk
+        load of new graphs). Not one transaction: ``union-graph`` says ``rebuilding`` until it is done."""
+        self._set_union_state(UNION_PENDING)
+        if added is None:
+            self._store.update("DROP SILENT DEFAULT")
+            graphs = list(self._store.named_graphs())
+        else:
+            graphs = [ox.NamedNode(str(iri)) for iri in added]
+        # Oxigraph's bulk loader writes files per call: a few large calls, not one per graph (minutes at
+        # 10,000 documents); each batch is read completely before it is written
+        batch: set[ox.Quad] = set()
+        for graph in graphs:
+            batch.update(
+                ox.Quad(q.subject, q.predicate, q.object)
+                for q in self._store.quads_for_pattern(None, None, None, graph)
+            )
+            if len(batch) >= _UNION_BATCH:
+                self._store.bulk_extend(batch)
+                batch = set()
+        self._store.bulk_extend(batch)
+        self._store.flush()
+        self._set_union_state(UNION_COMPLETE)
+
+    def hand_over_union(self) -> None:
+        """Empty the default graph for a writable server, whose writes would not keep it (the next writer
+        that opens the store rebuilds it)."""
+        self._set_union_state(UNION_OFF)
+        self._store.update("DROP SILENT DEFAULT")
+        self._store.flush()
+
+    def dataset(self) -> dict[str, Any]:
+        """Keyword arguments for Oxigraph's ``query`` that read "everything": the default graph when it is
+        complete, else the union of the named graphs."""
+        if self.union_ready:
+            return {}
+        return {"default_graph": list(self._store.named_graphs())}
+
     # -- graphs ---------------------------------------------------------------------------------------
     def note_changed(self, iris: Iterable[URIRef | str]) -> None:
         """Tell reasoning that these graphs are (about to be) rewritten: called before every write.
@@ -233,25 +329,69 @@ class Store:
 
     def replace_graph(self, iri: URIRef | str, graph: Graph) -> None:
         """Put ``graph`` in the named graph ``iri``, replacing what it held, in one transaction."""
-        data = to_ntriples(graph)
-        self.note_changed([iri])
-        self._store.update(f"DROP SILENT GRAPH <{iri}> ; INSERT DATA {{ GRAPH <{iri}> {{\n{data}\n}} }}")
+        self.replace_graph_ntriples(iri, to_ntriples(graph))
 
     def replace_graph_ntriples(self, iri: URIRef | str, data: str) -> None:
+        """Put the N-Triples ``data`` in the named graph ``iri``, replacing what it held, in one transaction
+        (with the default graph: what only the old graph said leaves it, the new statements join it)."""
         self.note_changed([iri])
-        self._store.update(f"DROP SILENT GRAPH <{iri}> ; INSERT DATA {{ GRAPH <{iri}> {{\n{data}\n}} }}")
+        self.rewrite_graph(str(iri), data)
+
+    def rewrite_graph(self, iri: str, data: str) -> None:
+        """``replace_graph_ntriples`` without telling reasoning: for reasoning's own graph."""
+        parts = [_forget_from_union([iri]), f"DROP SILENT GRAPH <{iri}>"]
+        if data.strip():
+            # one INSERT DATA for both copies, so that a blank node label names the same node in both
+            parts.append(f"INSERT DATA {{\n{data}\nGRAPH <{iri}> {{\n{data}\n}} }}")
+        self._store.update(" ;\n".join(parts))
+
+    def add_graphs(self, nquads: str) -> None:
+        """Add new named graphs given as N-Quads (and their statements to the default graph), in one
+        transaction. For graphs the store does not hold yet: an existing graph would be merged with."""
+        if not nquads.strip():
+            return
+        quads = list(ox.parse(nquads.encode("utf-8"), format=ox.RdfFormat.N_QUADS))
+        self.note_changed({q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)})
+        self._store.extend([*quads, *(ox.Quad(q.subject, q.predicate, q.object) for q in quads)])
+
+    def change_graph(
+        self, iri: URIRef | str, *, add: Iterable[ox.Triple] = (), remove: Iterable[ox.Triple] = ()
+    ) -> None:
+        """Add and remove statements of one named graph (and keep the default graph in step), in one
+        transaction. Statements to remove may not contain blank nodes (SPARQL cannot name them): rewrite the
+        graph with ``replace_graph_ntriples`` instead."""
+        graph = ox.NamedNode(str(iri))
+        added, removed = list(add), list(remove)
+        if any(isinstance(term, ox.BlankNode) for triple in removed for term in triple):
+            raise ValueError("cannot remove statements with blank nodes one by one; replace the graph")
+        parts = []
+        if removed:
+            parts.append(f"DELETE DATA {{ GRAPH {graph} {{\n{_ntriples(removed)}\n}} }}")
+            alone = [t for t in removed if not self._held_elsewhere(t, graph)]
+            if alone:
+                parts.append(f"DELETE DATA {{\n{_ntriples(alone)}\n}}")
+        if added:
+            data = _ntriples(added)
+            parts.append(f"INSERT DATA {{\n{data}\nGRAPH {graph} {{\n{data}\n}} }}")
+        if parts:
+            self._store.update(" ;\n".join(parts))
+
+    def _held_elsewhere(self, triple: ox.Triple, graph: ox.NamedNode) -> bool:
+        return any(
+            q.graph_name != graph and not isinstance(q.graph_name, ox.DefaultGraph)
+            for q in self._store.quads_for_pattern(triple.subject, triple.predicate, triple.object, None)
+        )
 
     def drop_graph(self, iri: URIRef | str) -> None:
-        self.note_changed([iri])
-        self._store.update(f"DROP SILENT GRAPH <{iri}>")
+        self.drop_graphs([iri])
 
     def drop_graphs(self, iris: Iterable[URIRef | str]) -> None:
         """Drop several named graphs in one transaction: all of them go, or none."""
-        iris = list(iris)
-        statements = " ;\n".join(f"DROP SILENT GRAPH <{iri}>" for iri in iris)
-        if statements:
-            self.note_changed(iris)
-            self._store.update(statements)
+        names = [str(iri) for iri in iris]
+        if names:
+            self.note_changed(names)
+            statements = [_forget_from_union(names), *(f"DROP SILENT GRAPH <{iri}>" for iri in names)]
+            self._store.update(" ;\n".join(statements))
 
     def content_hash(self, doc: URIRef | str) -> str | None:
         rows = self.select(f"SELECT ?h WHERE {{ GRAPH <{doc}> {{ <{doc}> <{DIP.contentHash}> ?h }} }}")
@@ -300,6 +440,8 @@ class Store:
 
     def quads(self, *, include_inferred: bool) -> Iterator[ox.Quad]:
         for quad in self._store.quads_for_pattern(None, None, None, None):
+            if isinstance(quad.graph_name, ox.DefaultGraph):  # the union copy (see the module's docstring)
+                continue
             if (
                 not include_inferred
                 and isinstance(quad.graph_name, ox.NamedNode)
@@ -309,7 +451,7 @@ class Store:
             yield quad
 
     def query(self, sparql: str, *, bindings: Substitutions | None = None) -> Any:
-        """Run SPARQL over the union of all graphs with the project's prefixes bound.
+        """Run SPARQL over the union of all graphs (each statement once) with the project's prefixes bound.
 
         ``bindings`` are written into the query in place of their variables (``inline_bindings``) as RDF
         terms serialised by Oxigraph, so a value can never change the query's structure; the engine then
@@ -318,7 +460,7 @@ class Store:
         """
         if bindings:
             sparql = inline_bindings(sparql, bindings)
-        return self._store.query(sparql, use_default_graph_as_union=True, prefixes=PREFIXES)
+        return self._store.query(sparql, prefixes=PREFIXES, **self.dataset())
 
     def select(self, sparql: str) -> list[ox.QuerySolution]:
         """Rows of a SELECT query run on the raw store (GRAPH patterns see every named graph)."""

@@ -195,6 +195,7 @@ class _Lookup:
 
     def __init__(self, store: Store) -> None:
         self.store = store.oxigraph
+        self.dataset = store.dataset()
         self.labels: dict[str, str] = {}
         self.inferred_graph = ox.NamedNode(str(GRAPH_INFERRED))
 
@@ -218,7 +219,7 @@ class _Lookup:
             names = " ".join(f"?{name}" for name in bindings)
             values = " ".join(str(_ox(term)) for term in bindings.values())
             sparql = f"{sparql}\nVALUES ({names}) {{ ({values}) }}"
-        result = self.store.query(sparql, use_default_graph_as_union=True, prefixes=PREFIXES)
+        result = self.store.query(sparql, prefixes=PREFIXES, **self.dataset)
         rows = []
         for solution in cast(ox.QuerySolutions, result):
             row = {}
