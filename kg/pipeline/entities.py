@@ -69,6 +69,7 @@ class EntityResolver:
         self._byline_titles(entities, sentences, mentions)
         self._surnames(entities, sentences, mentions)
         self._countries(entities, mentions, document.meta.date)
+        _merge_same_names(entities)
         self._pronouns_and_groups(entities, sentences, mentions)
         return entities
 
@@ -222,6 +223,10 @@ class EntityResolver:
                 if len(word) >= 3:
                     token_owner.setdefault(word, []).append(index)
         covered = {(m.span.start, m.span.end) for m in mentions.names}
+        # "relations between Israel and ...", "since January": a country or a date, even when a person's
+        # name shares the word.
+        covered |= {(c.span.start, c.span.end) for c in mentions.countries}
+        covered |= {(d.span.start, d.span.end) for d in mentions.dates}
         for sentence in sentences:
             for token in tokenize(sentence.text, sentence.start):
                 word = token.bare
@@ -439,6 +444,37 @@ class EntityResolver:
 
 
 _ROLE_NOUN = re.compile(r"\b[Tt]he (Secretary|President|Premier|Chancellor|Ambassador|Emir|King)\b(?! of)")
+
+
+def _merge_same_names(entities: Entities) -> None:
+    """Join people who ended up with the same name (two partial forms that reference data completes to one
+    "Alain Claude Bilie By Nze"): one name is one person, never two participants of a meeting."""
+    first: dict[str, int] = {}
+    renumber: dict[int, int] = {}
+    persons: list[Person] = []
+    for index, person in enumerate(entities.persons):
+        if person.name in first:
+            target = persons[first[person.name]]
+            target.forms |= person.forms
+            target.sentences |= person.sentences
+            target.first_sentence = min(target.first_sentence, person.first_sentence)
+            target.roles[:] = _dedupe([*target.roles, *person.roles])
+            target.country = target.country or person.country
+            target.female = target.female if target.female is not None else person.female
+            target.honorific = target.honorific or person.honorific
+            renumber[index] = first[person.name]
+        else:
+            first[person.name] = len(persons)
+            renumber[index] = len(persons)
+            persons.append(person)
+    if len(persons) == len(entities.persons):
+        return
+    entities.persons[:] = persons
+    for table in (entities.references, entities.named):
+        for sentence, people in table.items():
+            table[sentence] = list(dict.fromkeys(renumber[p] for p in people))
+    entities.name_links = {start: renumber[p] for start, p in entities.name_links.items()}
+    entities.title_links = {start: renumber[p] for start, p in entities.title_links.items()}
 
 
 def _whole_word(phrase: str, text: str) -> bool:

@@ -208,13 +208,14 @@ class EventExtractor:
     def _modal(self, sentence: Sentence, trigger: Trigger) -> bool:
         """Is the trigger planned, hoped for, denied or cancelled rather than reported?"""
         rel_start = trigger.start - sentence.start
-        before = sentence.text[max(0, rel_start - 45) : rel_start]
-        after = sentence.text[trigger.end - sentence.start : trigger.end - sentence.start + 40]
+        before = _words_before(sentence.text, rel_start, 45)
+        after = _words_after(sentence.text, trigger.end - sentence.start, 40)
         clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(before)), default=0)
+        window_at_start = len(before) == rel_start and clause_start == 0
         before = before[clause_start:]
         if re.search(r"\b(?:at|during|in) (?:their|the|a|his|her)\s+(?:[\w-]+\s+){0,2}$", before):
             before = ""  # "agreed to launch at their summit meeting": the meeting itself took place
-        if any(p.search(before) for p in self.modality):
+        if self._modal_cue(before, at_start=window_at_start):
             return True
         if any(p.search(sentence.text) for p in self.cancellation):
             return True  # "a meeting ..., which had been arranged for Thursday, was called off"
@@ -226,6 +227,15 @@ class EventExtractor:
                 re.IGNORECASE,
             )
         )
+
+    def _modal_cue(self, text: str, *, at_start: bool) -> bool:
+        """Does ``text`` hold a modality cue? A capitalised cue inside a sentence is a month or a name
+        ("On 9 May", "Prime Minister Theresa May"), not the verb; only the sentence's first word may be."""
+        for pattern in self.modality:
+            for match in pattern.finditer(text):
+                if match.group()[:1].islower() or (at_start and not text[: match.start()].strip()):
+                    return True
+        return False
 
     def _clause(self, sentence: Sentence, trigger: Trigger) -> tuple[int, int]:
         """Absolute bounds of the clause holding the trigger."""
@@ -789,8 +799,8 @@ class EventExtractor:
     ) -> None:
         for sentence in sentences:
             for match in self.agreement.finditer(sentence.text):
-                before = sentence.text[max(0, match.start() - 40) : match.start()]
-                if any(p.search(before) for p in self.modality):
+                before = _words_before(sentence.text, match.start(), 40)
+                if self._modal_cue(before, at_start=len(before) == match.start()):
                     continue
                 np = match.group("np").strip()
                 np = re.split(r",\s+(?:and|while|which|as)\b|;", np)[0]
@@ -849,6 +859,23 @@ class EventExtractor:
                         agreement.currency,
                         agreement.sentence,
                     )
+
+
+def _words_before(text: str, end: int, size: int) -> str:
+    """About ``size`` characters of ``text`` before ``end``, starting on a whole word: a window cut inside
+    "Magno" must not read as the cue "no"."""
+    start = max(0, end - size)
+    while 0 < start < end and (text[start - 1].isalnum() or text[start - 1] in "'’-"):
+        start += 1
+    return text[start:end]
+
+
+def _words_after(text: str, start: int, size: int) -> str:
+    """About ``size`` characters of ``text`` from ``start``, ending on a whole word ("notably" is not "not")."""
+    end = min(len(text), start + size)
+    while start < end < len(text) and (text[end].isalnum() or text[end] in "'’-"):
+        end -= 1
+    return text[start:end]
 
 
 def _absorb(old: Meeting, new: Meeting, *, union: bool) -> None:

@@ -49,6 +49,10 @@ MONTHS = {
     for name in names
 }
 WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6}
+# Words of the calendar that are also given names or surnames ("January Makamba", "Theresa May").
+CALENDAR_WORDS = frozenset(
+    [w.capitalize() for w in MONTHS if len(w) > 3 or w == "may"] + [w.capitalize() for w in WEEKDAYS]
+)
 
 _MONTH_RE = (
     r"(?P<month>January|February|March|April|May|June|July|August|September|October|November|"
@@ -105,6 +109,8 @@ class MentionFinder:
         for phrase in self.honorifics:
             self.honorifics_by_first.setdefault(phrase[0], []).append(phrase)
         self.particles = set(patterns["particles"])
+        self.headline_lowercase = frozenset(patterns["headline_lowercase_words"])
+        self.date_leads = frozenset(patterns["date_lead_words"])
         self.non_names = lexicon.non_name_words
         self.title_index = _phrase_index([(tuple(fold(w) for w in _words(e.title)), e) for e in lexicon.titles])
         self.country_index = _phrase_index(
@@ -158,7 +164,37 @@ class MentionFinder:
                 if not any(m.span.start < s.end and s.start < m.span.end for s in taken)
             )
             mentions.amounts.extend(self._amounts(sentence))
+        self._names_led_by_countries(mentions)
         return mentions
+
+    def _names_led_by_countries(self, mentions: Mentions) -> None:
+        """A name whose first word is a country ("Israel Katz", "Chad Mensah") is a person when the document
+        gives that name a title or an honorific somewhere; then its first word is no country mention.
+        Otherwise ("Jordan Valley") the country stays and the rest of the run is read as it was before."""
+        countries = {c.span.start: c for c in mentions.countries if not c.demonym}
+        led = [m for m in mentions.names if m.span.start in countries and len(m.tokens) >= 2]
+        if not led:
+            return
+        confirmed = {
+            tuple(fold(t) for t in m.tokens) for m in mentions.names if m.title is not None or m.honorific is not None
+        }
+        dropped: set[int] = set()
+        kept: list[NameMention] = []
+        for mention in mentions.names:
+            if mention not in led:
+                kept.append(mention)
+            elif tuple(fold(t) for t in mention.tokens) in confirmed:
+                kept.append(mention)
+                dropped.add(mention.span.start)
+            elif len(mention.tokens) >= 3 or mention.title is not None:
+                rest = tokenize(mention.surface, mention.span.start)[1:]
+                span = Span(rest[0].start, mention.span.end, mention.span.sentence)
+                surface = mention.surface[rest[0].start - mention.span.start :]
+                kept.append(
+                    NameMention(span, surface, mention.tokens[1:], mention.title, None, mention.female, mention.titles)
+                )
+        mentions.names[:] = kept
+        mentions.countries[:] = [c for c in mentions.countries if c.demonym or c.span.start not in dropped]
 
     # -- countries and demonyms --------------------------------------------------------------------
     def _countries(self, tokens: list[Token], sentence: Sentence) -> list[CountryMention]:
@@ -359,15 +395,33 @@ class MentionFinder:
                 if token.start >= covered.start and token.end <= covered.end:
                     blocked.add(k)
         capitalised = [t for t in tokens if t.text[:1].isalpha()]
-        headline = len(capitalised) >= 4 and sum(t.text[:1].isupper() for t in capitalised) >= 0.7 * len(capitalised)
+        # A headline is written in title case: its only lower-case words are the short ones title case
+        # leaves small ("Foreign Minister Receives Polish Counterpart"); "held talks today" is running text.
+        headline = (
+            len(capitalised) >= 4
+            and sum(t.text[:1].isupper() for t in capitalised) >= 0.7 * len(capitalised)
+            and all(t.text[:1].isupper() or t.text in self.headline_lowercase for t in capitalised)
+        )
         title_end = {t.span.end: t for t in titles}
         title_start = {t.span.start: t for t in titles}
+        # A one-word country that is neither part of a title nor a place may be a given name ("Israel Katz").
+        inside = [m.span for m in places] + [m.span for m in titles]
+        given_countries = {
+            k
+            for k, token in enumerate(tokens)
+            for c in countries
+            if not c.demonym
+            and c.span.start == token.start
+            and c.span.end == token.end
+            and not any(s.start <= token.start and token.end <= s.end for s in inside)
+        }
+        title_starts = {k for k, token in enumerate(tokens) if token.start in title_start}
         found: list[NameMention] = []
         i = 0
         while i < len(tokens):
             honorific, k = self._honorific_at(tokens, i)
             start = k
-            run = self._name_run(tokens, start, blocked)
+            run = self._name_run(tokens, start, blocked, given_countries, title_starts)
             if not run:
                 i = max(i + 1, k)
                 continue
@@ -401,7 +455,14 @@ class MentionFinder:
                         )
             chain = self._title_chain(title, titles, tokens) if title is not None else ()
             words = [t.text if t.text in NAME_SUFFIXES or INITIAL.fullmatch(t.text) else t.bare for t in run]
-            continues_title = end < len(tokens) and tokens[end].text == "and" and len(words) == 1
+            # "Minister of Commerce, Industry and ...": after a comma, a lone word before "and" continues the
+            # title; right after a title it is a one-word name ("Foreign Minister Sugiono and ...").
+            continues_title = (
+                end < len(tokens)
+                and tokens[end].text == "and"
+                and len(words) == 1
+                and (start == 0 or tokens[start - 1].text == ",")
+            )
             if len(words) == 1 and honorific is None and (headline or continues_title):
                 i = end  # "Foreign Minister Receives Polish Counterpart": a headline's capitals are not a name
                 continue
@@ -484,14 +545,29 @@ class MentionFinder:
                 break
         return (found[-1] if found else None), k
 
-    def _name_run(self, tokens: list[Token], start: int, blocked: set[int]) -> list[Token]:
+    def _name_run(
+        self,
+        tokens: list[Token],
+        start: int,
+        blocked: set[int],
+        given_countries: frozenset[int] | set[int] = frozenset(),
+        title_starts: frozenset[int] | set[int] = frozenset(),
+    ) -> list[Token]:
         run: list[Token] = []
         k = start
         while k < len(tokens):
             token = tokens[k]
             word = token.bare
+            if not run and k in given_countries and self._starts_name(tokens, k + 1, blocked):
+                run.append(token)  # "Israel Katz": kept only if the document treats it as a person
+                k += 1
+                continue
             if k in blocked:
                 break
+            if word in self.non_names and self._name_word(tokens, k, run, blocked, title_starts):
+                run.append(token)
+                k += 1
+                continue
             if word in self.particles and run:
                 following = k + 1
                 while following < len(tokens) and tokens[following].bare in self.particles:
@@ -520,6 +596,49 @@ class MentionFinder:
         while run and run[-1].bare in self.particles:
             run.pop()
         return run
+
+    def _starts_name(self, tokens: list[Token], k: int, blocked: set[int]) -> bool:
+        """Could a name word stand at ``k`` (capitalised, no common word, country or place)?"""
+        if k >= len(tokens) or k in blocked:
+            return False
+        word = tokens[k].bare
+        return (
+            word[:1].isupper()
+            and _is_word(word)
+            and word not in self.non_names
+            and fold(word) not in self.lexicon.demonyms
+            and fold(word) not in self.lexicon.country_names
+        )
+
+    def _name_word(
+        self, tokens: list[Token], k: int, run: list[Token], blocked: set[int], title_starts: frozenset[int] | set[int]
+    ) -> bool:
+        """A word that is usually no name part but is one here.
+
+        Reference data may know the name ("Bilie By Nze"). A calendar word is a given name before a name word
+        ("Foreign Minister January Makamba") and a surname when a title follows it ("Theresa May, Prime
+        Minister of ..."), but never beside a number or after a preposition ("9 May", "since January").
+        """
+        word = tokens[k].bare
+        if run and self._known_name([*(t.bare for t in run), word]):
+            return True
+        if word not in CALENDAR_WORDS or tokens[k].text != word:
+            return False
+        before = tokens[k - 1].text if k > 0 else ""
+        after = tokens[k + 1].text if k + 1 < len(tokens) else ""
+        if before[:1].isdigit() or after[:1].isdigit() or before.lower() in self.date_leads:
+            return False
+        if not run:
+            return self._starts_name(tokens, k + 1, blocked) and tokens[k + 1].bare not in CALENDAR_WORDS
+        return after == "," and k + 2 in title_starts
+
+    def _known_name(self, words: list[str]) -> bool:
+        """Are these words all part of one office holder's name in the reference data?"""
+        folded = [fold(w) for w in words if fold(w) not in self.particles and len(w) > 1]
+        if len(folded) < 2:
+            return False
+        holders = self.lexicon.office_holders.get(folded[0], [])
+        return any(set(folded) <= holder.tokens for holder in holders)
 
     def _name_like(self, words: list[str]) -> bool:
         """Two or more name words, or one in capitals, make a candidate even without a title."""
