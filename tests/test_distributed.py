@@ -26,6 +26,7 @@ from kg.documents import read_document
 from kg.pipeline import iris
 from kg.store import Store
 from kg.vocab import DIP
+from tests.test_union import assert_union_complete
 
 SEEDS = paths.CORPUS_DIR / "seeds"
 DEV = paths.CORPUS_DIR / "dev"
@@ -74,6 +75,8 @@ def _assert_same_store(runner: CliRunner, built: Path, loaded: Path, tmp_path: P
     assert names == {g.identifier for g in actual.graphs()}
     for name in names:
         assert isomorphic(expected.graph(name), actual.graph(name)), name
+    with Store(loaded, read_only=True) as opened:  # the bulk-loaded graphs are in the default graph's union
+        assert_union_complete(opened)
 
 
 @pytest.mark.parametrize("partition_size", [5], ids=["five-per-shard"])
@@ -301,6 +304,7 @@ def test_load_completes_graph_left_incomplete(
     with Store(store) as opened:
         graph = iris.document_iri(document)
         before = opened.count(graph)
+        opened.mark_union_stale()  # the bulk loader says so before it starts
         opened.oxigraph.update(f"DELETE WHERE {{ GRAPH <{graph}> {{ ?s <{DIP.participant}> ?o }} }}")
         assert 0 < opened.count(graph) < before
     result = runner.invoke(app, ["--store", str(store), "load", str(dask_shards)])
