@@ -155,8 +155,12 @@ def process(
 # -- reading and skipping -----------------------------------------------------------------------------------
 def stored_hashes(store: Store) -> dict[str, str]:
     """Document IRI -> content hash, for every document graph of the store (one query)."""
-    rows = store.select(f"SELECT ?g ?h WHERE {{ GRAPH ?g {{ ?g <{DIP.contentHash}> ?h }} }}")
-    return {row["g"].value: str(row["h"].value) for row in rows}
+    quads = store.oxigraph.quads_for_pattern(None, ox.NamedNode(str(DIP.contentHash)), None, None)
+    return {
+        q.subject.value: q.object.value
+        for q in quads
+        if q.graph_name == q.subject and isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.Literal)
+    }
 
 
 def changed_documents(

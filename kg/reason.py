@@ -53,6 +53,7 @@ from kg.materialize import (
     store_needs_owlrl,
     write_state,
 )
+from kg.rdfio import graph_from_ntriples
 from kg.store import ONTOLOGY_FILES, Store, ontology_graph
 from kg.vocab import DIP, GRAPH_INFERRED, GRAPH_ONTOLOGY, OA, PREFIXES
 
@@ -487,7 +488,7 @@ def _build_context(digest: str, rules: list[Rule], cache_dir: Path | None) -> On
     cached = _read_json(cache_file) if cache_file is not None else None
     closed = Graph()
     if cached is not None:
-        closed.parse(data=cached["triples"], format="nt")
+        closed = graph_from_ntriples(cached["triples"])
         errors = tuple(cached["errors"])
     else:
         for triple in asserted:

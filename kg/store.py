@@ -19,6 +19,7 @@ import contextlib
 import gc
 import os
 import re
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -26,17 +27,20 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import XSD, BNode, Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 
 from kg import paths
 from kg.errors import OntologyLoadError, StoreError
 from kg.lock import WriteLock
+from kg.rdfio import rdflib_term, read_graph
 from kg.vocab import DIP, GRAPH_INFERRED, GRAPH_ONTOLOGY, PREFIXES
 
 DEFAULT_STORE = Path(".kg")
 UNION_STATE_FILE = "union-graph"
 UNION_COMPLETE = "complete"
 UNION_PENDING = "rebuilding"  # written before a write that bypasses the default graph (a bulk load)
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_DOCUMENT = ox.NamedNode(str(DIP.Document))
 _UNION_BATCH = 250_000  # statements per bulk write when the default graph is rebuilt
 UNION_OFF = "off"  # a writable server owns the store: its writes do not keep the default graph
 Substitutions = dict[ox.Variable, ox.NamedNode | ox.Literal]
@@ -54,18 +58,8 @@ def ontology_graph() -> Graph:
     """The ontology, issue scheme and reference data as one rdflib graph."""
     graph = Graph()
     for name in ONTOLOGY_FILES:
-        path = paths.ONTOLOGY_DIR / name
-        try:
-            graph.parse(path, format="turtle")
-        except FileNotFoundError as error:
-            raise OntologyLoadError("ontology file is missing; restore it from git", path=path) from error
-        except Exception as error:  # rdflib raises several parser exception types
-            line = getattr(error, "lines", None)
-            raise OntologyLoadError(
-                f"does not parse: {getattr(error, 'why', error)}; fix the Turtle syntax or restore it from git",
-                path=path,
-                line=line + 1 if isinstance(line, int) else None,
-            ) from error
+        fix = "fix the Turtle syntax or restore it from git"
+        read_graph(paths.ONTOLOGY_DIR / name, OntologyLoadError, fix, kind="ontology", into=graph)
     return graph
 
 
@@ -84,20 +78,6 @@ def _open_read_only(path: Path, *, attempts: int = 20) -> ox.Store:
                 raise
             time.sleep(0.1)
     raise AssertionError("unreachable")
-
-
-def rdflib_term(term: Any) -> Any:
-    """An Oxigraph term as the rdflib term rdflib's own parsers would make of it."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        datatype = term.datatype.value
-        return Literal(term.value, datatype=None if datatype == str(XSD.string) else URIRef(datatype))
-    raise TypeError(f"not an RDF term of a named graph: {term!r}")
 
 
 # One token of SPARQL text, in the order that keeps strings, IRIs and comments whole.
@@ -248,11 +228,14 @@ class Store:
         if hasattr(self, "_store"):
             with contextlib.suppress(OSError, AttributeError, RuntimeError):  # read-only stores cannot flush
                 self._store.flush()
-            del self._store
             # RocksDB's lock goes with the last reference to the handle; a reference cycle (a parser's
             # cached exception keeps the frames that held it) would keep the folder locked until the next
-            # garbage collection, so collect now: the same process may open the store again
-            gc.collect()
+            # garbage collection, so collect then (a fifth of a second): the same process may open the
+            # store again
+            shared = sys.getrefcount(self._store) > 2  # this attribute and getrefcount's own argument
+            del self._store
+            if shared:
+                gc.collect()
         self._release_lock()
 
     @property
@@ -398,8 +381,12 @@ class Store:
         return str(rows[0]["h"].value) if rows else None
 
     def document_graphs(self) -> list[str]:
-        rows = self.select(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?g a <{DIP.Document}> }} }} ORDER BY ?g")
-        return [row["g"].value for row in rows]
+        """The IRIs of the document graphs (a graph that says it is a dip:Document), sorted."""
+        # an index lookup: the SPARQL form (GRAPH ?g { ?g a dip:Document }) took most of a second at 10,000
+        quads = self._store.quads_for_pattern(None, _RDF_TYPE, _DOCUMENT, None)
+        return sorted(
+            {q.subject.value for q in quads if q.graph_name == q.subject and isinstance(q.subject, ox.NamedNode)}
+        )
 
     def graph(self, iri: URIRef | str) -> Graph:
         """A copy of one named graph as an rdflib graph."""
@@ -424,11 +411,9 @@ class Store:
     def load_ontology(self) -> bool:
         """Load the ontology, issue scheme and reference data into their graph; True when it changed."""
         graph = ontology_graph()
-        data = to_ntriples(graph)
-        current = self.count(GRAPH_ONTOLOGY)
-        if current == len(graph):
+        if self.count(GRAPH_ONTOLOGY) == len(graph):
             return False
-        self.replace_graph_ntriples(GRAPH_ONTOLOGY, data)
+        self.replace_graph_ntriples(GRAPH_ONTOLOGY, to_ntriples(graph))
         return True
 
     def asserted_ntriples(self, *, include_ontology: bool = True) -> str:

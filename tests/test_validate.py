@@ -1,5 +1,7 @@
 """SHACL shapes: each one tested on its own fixtures, the shapes graph checked against SHACL-SHACL, and
-`kg validate` on a store whose document graphs were broken in five ways."""
+`kg validate` on a store whose document graphs were broken in five ways. Per-document validation reuses
+pySHACL's shapes across documents and gives each document only the schema it reaches: its findings are
+checked against plain pyshacl.validate with the whole schema, in and out of order."""
 
 from __future__ import annotations
 
@@ -17,9 +19,10 @@ from typer.testing import CliRunner
 
 from kg import paths
 from kg.cli import app
+from kg.convert import Converted, convert_file
 from kg.errors import ShapesLoadError
 from kg.store import Store
-from kg.validate import shapes_graph, validate_graph, with_context
+from kg.validate import Finding, _shapes_engine, findings_of, shapes_graph, validate_graph, with_context
 from kg.vocab import DIP
 
 FIXTURES = Path(__file__).parent / "fixtures" / "shapes"
@@ -310,3 +313,180 @@ def test_validate_warnings_do_not_fail(tmp_path: Path, runner: CliRunner, name: 
 def test_validate_cannot_run_exits_2(tmp_path: Path, runner: CliRunner, args: list[str]) -> None:
     result = runner.invoke(app, ["--store", str(tmp_path / "missing"), *args])
     assert result.exit_code == 2, result.output
+
+
+# -- per-document validation reuses pySHACL's shapes and a part of the schema: the findings must not change --------
+SEED = "japan-fm-urges-mongolia-2022-05"
+JAPAN = "https://w3id.org/dipkg/id/country/JP"
+BATMUNKH = "https://w3id.org/dipkg/id/person/batmunkh-battsetseg"
+# each break: a SPARQL update that makes a converted document fail in one way (as bench/validation.py does)
+UPDATES = {
+    "one-participant": f"DELETE DATA {{ <{MEETING}> dip:participant <{BATMUNKH}> }}",
+    "person-typed-country": f"INSERT DATA {{ <{HAYASHI}> a dip:Country }}",
+    "unknown-class": f"INSERT DATA {{ <{HAYASHI}> a dip:Minsiter }}",
+    "country-as-location": f"INSERT DATA {{ <{MEETING}> dip:location <{JAPAN}> }}",
+    "quote-not-at-offsets": f"DELETE {{ <{QUOTE}> oa:exact ?e }} INSERT {{ <{QUOTE}> oa:exact 'They talked.' }} "
+    f"WHERE {{ <{QUOTE}> oa:exact ?e }}",
+    "met-oneself": f"INSERT DATA {{ <{HAYASHI}> dip:metWith <{HAYASHI}> }}",
+    "unknown-issue": f"INSERT DATA {{ <{MEETING}> dip:discussed <https://w3id.org/dipkg/issue/no-such-issue> }}",
+}
+
+
+def _broken(graph: Graph, *cases: str) -> Graph:
+    copy = Graph()
+    copy += graph
+    for case in cases:
+        copy.update(PREFIXES + UPDATES[case])
+    return copy
+
+
+def _whole_schema(ontology: Graph) -> Graph:
+    """What kg.validate put in every data graph before: every triple about a dip: term or a blank node."""
+    schema = Graph()
+    for s, p, o in ontology:
+        if str(s).startswith(str(DIP._NS)) or isinstance(s, BNode):
+            schema.add((s, p, o))
+    return schema
+
+
+def _plain_findings(graph: Graph, ontology: Graph, shapes: Graph | None = None) -> list[Finding]:
+    """The findings of one plain pyshacl.validate call on the graph with the whole schema and its references."""
+    data = _whole_schema(ontology)
+    data += graph
+    frontier = set(graph.objects())
+    for _hop in range(2):  # countries, then their capitals
+        following = set()
+        for node in frontier:
+            for triple in ontology.triples((node, None, None)):
+                if not (str(node).startswith(str(DIP._NS)) or isinstance(node, BNode)):
+                    data.add(triple)
+                    following.add(triple[2])
+        frontier = following
+    _conforms, report, _text = pyshacl.validate(
+        data, shacl_graph=shapes or shapes_graph(), inference="none", advanced=True, allow_warnings=True
+    )
+    return findings_of(report, data)
+
+
+def _key(finding: Finding) -> tuple[str, str | None, str, str | None, str | None]:
+    return (finding.severity, finding.focus, finding.component, finding.path, finding.value_text)
+
+
+BAD_FINDINGS = [
+    ("Violation", MEETING, "ClassConstraintComponent", str(DIP.location), "Japan [dipid:country/JP]"),
+    ("Violation", MEETING, "MinCountConstraintComponent", str(DIP.participant), None),
+    ("Violation", HAYASHI, "OrConstraintComponent", str(RDF.type), "dip:Minsiter"),
+    ("Violation", HAYASHI, "PatternConstraintComponent", None, None),
+    ("Violation", HAYASHI, "XoneConstraintComponent", None, None),
+]
+
+
+@pytest.mark.parametrize("order", [("bad", "good", "bad", "good")], ids=["bad-good-bad-good"])
+def test_validate_reused_shapes_carry_nothing_from_one_document_to_the_next(
+    converted_seeds: dict[str, Converted], ontology: Graph, order: tuple[str, ...]
+) -> None:
+    good = converted_seeds[SEED].graph
+    broken = _broken(good, "one-participant", "unknown-class", "country-as-location", "person-typed-country")
+    graphs = {"good": good, "bad": broken}
+    reports = [validate_graph(graphs[kind], document=DOC) for kind in order]
+    bad, good_report, bad_again, good_again = reports
+    assert sorted(map(_key, bad.findings)) == sorted(BAD_FINDINGS)
+    assert not bad.conforms and good_report.conforms and good_report.findings == []
+    assert bad_again.findings == bad.findings and not bad_again.conforms
+    assert good_again.findings == [] and good_again.conforms
+    assert bad.findings == _plain_findings(graphs["bad"], ontology)
+
+
+@pytest.mark.parametrize("case", ["as-converted", *sorted(UPDATES)], ids=["as-converted", *sorted(UPDATES)])
+def test_validate_findings_equal_those_of_plain_pyshacl_with_the_whole_schema(
+    converted_seeds: dict[str, Converted], ontology: Graph, case: str
+) -> None:
+    graph = converted_seeds[SEED].graph
+    if case != "as-converted":
+        graph = _broken(graph, case)
+    ours = validate_graph(graph, document=DOC).findings
+    assert ours == _plain_findings(graph, ontology)
+    assert (case == "as-converted") == (ours == [])
+
+
+CORPUS_FILES = sorted(paths.CORPUS_DIR.glob("*/*.txt"))
+
+
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=[path.stem for path in CORPUS_FILES])
+def test_validate_corpus_findings_equal_those_of_plain_pyshacl(ontology: Graph, path: Path) -> None:
+    graph = convert_file(path).graph
+    document = str(next(graph.subjects(RDF.type, DIP.Document)))
+    assert validate_graph(graph, document=document).findings == _plain_findings(graph, ontology)
+
+
+@pytest.mark.parametrize("part", ["schema"], ids=["schema"])
+def test_validate_schema_alone_gives_no_finding(ontology: Graph, part: str) -> None:
+    # with_context leaves out the schema terms a document does not reach: right only while they give no finding
+    conforms, report, text = pyshacl.validate(
+        _whole_schema(ontology), shacl_graph=shapes_graph(), inference="none", advanced=True, allow_warnings=True
+    )
+    assert conforms, text
+    assert list(report.subjects(RDF.type, SH.ValidationResult)) == []
+
+
+@pytest.mark.parametrize("shape", ["MeetingShape"], ids=["one-shape-file"])
+def test_validate_each_shapes_source_keeps_its_own_shapes(
+    tmp_path: Path, converted_seeds: dict[str, Converted], ontology: Graph, shape: str
+) -> None:
+    single = tmp_path / f"{shape}.ttl"
+    single.write_text(_one_shape(shape).serialize(format="turtle"), encoding="utf-8")
+    bad = _broken(converted_seeds[SEED].graph, "one-participant", "unknown-class")
+    everything = validate_graph(bad, document=DOC)
+    only_meeting = validate_graph(bad, document=DOC, shapes_source=single)
+    everything_again = validate_graph(bad, document=DOC)
+    assert [f.component for f in only_meeting.findings] == ["MinCountConstraintComponent"]
+    assert only_meeting.findings == _plain_findings(bad, ontology, Graph().parse(single, format="turtle"))
+    assert everything_again.findings == everything.findings == _plain_findings(bad, ontology)
+    assert {f.component for f in everything.findings} == {"MinCountConstraintComponent", "OrConstraintComponent"}
+
+
+SPARQL_FUNCTION = """@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<https://example.org/always> a sh:SPARQLFunction ; sh:returnType xsd:boolean ; sh:ask "ASK { }" .
+"""
+
+
+@pytest.mark.parametrize("shape", ["MeetingShape"], ids=["with-sparql-function"])
+def test_validate_shapes_with_functions_are_built_for_each_document(
+    tmp_path: Path, converted_seeds: dict[str, Converted], ontology: Graph, shape: str
+) -> None:
+    # pySHACL registers SHACL functions on its shapes graph per run, so such shapes are not reused
+    shapes = _one_shape(shape) + Graph().parse(data=SPARQL_FUNCTION, format="turtle")
+    source = tmp_path / "with-function.ttl"
+    source.write_text(shapes.serialize(format="turtle"), encoding="utf-8")
+    bad = _broken(converted_seeds[SEED].graph, "one-participant")
+    first = validate_graph(bad, document=DOC, shapes_source=source)
+    second = validate_graph(bad, document=DOC, shapes_source=source)
+    assert _shapes_engine(source) is None and _shapes_engine(paths.SHAPES_DIR) is not None
+    assert [f.component for f in first.findings] == ["MinCountConstraintComponent"]
+    assert second.findings == first.findings == _plain_findings(bad, ontology, shapes)
+
+
+@pytest.mark.parametrize("source", ["shapes", "unusable"], ids=["after-validation", "after-an-error"])
+def test_validate_leaves_pyshacl_as_it_found_it(
+    tmp_path: Path, converted_seeds: dict[str, Converted], source: str
+) -> None:
+    bad = _broken(converted_seeds[SEED].graph, "one-participant")
+    if source == "shapes":
+        validate_graph(bad, document=DOC)
+    else:
+        unusable = tmp_path / "unusable.ttl"
+        unusable.write_text(
+            "@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix dip: <https://w3id.org/dipkg/ontology#> .\n"
+            "<https://example.org/Shape> a sh:NodeShape ; sh:targetClass dip:Meeting ;\n"
+            '    sh:property [ sh:path dip:participant ; sh:minCount "two" ] .\n',
+            encoding="utf-8",
+        )
+        with pytest.raises(ShapesLoadError):
+            validate_graph(bad, document=DOC, shapes_source=unusable)
+    # pySHACL's own text report still describes each result, with its focus node
+    _conforms, _report, text = pyshacl.validate(
+        with_context(bad), shacl_graph=_one_shape("MeetingShape"), inference="none", allow_warnings=True
+    )
+    assert "Constraint Violation in MinCountConstraintComponent" in text
+    assert f"\tFocus Node: <{MEETING}>\n" in text

