@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -123,6 +124,18 @@ def convert_and_validate(document: Document, shapes_source: str) -> Processed:
     return Processed(path, iri, document.content_hash, data, len(quads), converted.warnings, record, cpu)
 
 
+def exit_with_parent(parent: int, *, interval: float = 1.0) -> None:
+    """Worker initializer: end this worker when the process that started it is gone (killed with
+    SIGKILL, it cannot stop its pool; the workers would otherwise wait for work forever)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def _convert_chunk(documents: Sequence[Document], shapes_source: str) -> list[Processed]:
     return [convert_and_validate(document, shapes_source) for document in documents]
 
@@ -146,7 +159,8 @@ def process(
         return
     size = max(1, min(CHUNK_SIZE, len(documents) // (jobs * 4) or 1))
     # spawn: workers start clean (no copy of an open store or its threads) on every platform.
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+    context = get_context("spawn")
+    with ProcessPoolExecutor(jobs, context, initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
         batches = list(chunks(documents, size))
         for results in pool.map(_convert_chunk, batches, [source] * len(batches)):
             yield from results

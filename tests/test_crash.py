@@ -66,6 +66,19 @@ def _count(store: Path) -> int:
         return len(opened.document_graphs())
 
 
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(pid):
+            found.append(int(status.parent.name))
+    return found
+
+
 def _ingest_and_kill(store: Path, folder: Path, more: int) -> tuple[int, int]:
     """Start `kg ingest`, SIGKILL it once ``more`` graphs have gone in; (graphs before, graphs at the kill)."""
     start = _count(store)
@@ -80,8 +93,15 @@ def _ingest_and_kill(store: Path, folder: Path, more: int) -> tuple[int, int]:
         assert process.poll() is None, (
             "the ingest finished before it could be killed: " + process.stderr.read().decode()
         )
+        workers = _children(process.pid)
+        assert workers or (os.cpu_count() or 1) == 1, "kg ingest of 1,000 documents started no workers"
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
+        # its conversion workers notice and end too (kg.parallel.exit_with_parent), instead of waiting forever
+        deadline = time.monotonic() + 20
+        while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()], "orphaned workers left running"
     finally:
         if process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)
