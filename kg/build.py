@@ -10,6 +10,7 @@ from pathlib import Path
 from kg import paths
 from kg.documents import find_documents
 from kg.errors import DocumentError, KGError, StoreError
+from kg.memory import release_free_memory
 from kg.parallel import (
     Pending,
     Processed,
@@ -29,6 +30,7 @@ from kg.vocab import DIPID, GRAPH_INFERRED
 
 # New documents go to the store in transactions of this many: fewer, larger writes are faster.
 WRITE_BATCH = 200
+TRIM_EVERY = 1000  # documents written between two returns of freed memory to the system
 
 
 @dataclass
@@ -83,6 +85,7 @@ def ingest(
         progress(done, total, "")
     digest = shapes_digest(shapes_source)
     batch: list[tuple[Pending, Processed]] = []
+    written = 0
     for item, result in zip(pending, process(pending, jobs=jobs, shapes_source=shapes_source), strict=True):
         done += 1
         if progress is not None:
@@ -101,10 +104,21 @@ def ingest(
         if len(batch) >= WRITE_BATCH:
             write_processed(store, batch)
             batch = []
+            written += WRITE_BATCH
+            if written % TRIM_EVERY == 0:
+                _release(store)
     write_processed(store, batch)
+    _release(store)
     if not found and not report.failed:
         report.warnings.append("no .txt documents found in the given paths")
     return report
+
+
+def _release(store: Store) -> None:
+    """Write Oxigraph's in-memory tables to disk and give the freed memory back (kg/memory.py): without
+    this the resident size of a build grew with the store, mostly memory freed but kept by the C heap."""
+    store.oxigraph.flush()
+    release_free_memory()
 
 
 @dataclass
@@ -233,6 +247,7 @@ def build(
     timings["validation"] = time.perf_counter() - began
     began = start("reasoning")
     reasoning = reason_store(store)
+    _release(store)
     timings["reasoning"] = time.perf_counter() - began
     began = start("summary")
     summary = summarize(store)
