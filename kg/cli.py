@@ -594,25 +594,30 @@ def serve(
     from kg.serve import start
     from kg.store import store_path
 
-    try:
-        handle = start(store_path(store or _global["store"]), host, port, writable=writable)
-    except KGError as error:
-        raise _fail(error) from error
-    mode = "read-write" if writable else "read-only"
-    out.print(
-        f"serving {handle.url}  SPARQL {handle.sparql_url} ({mode}, Oxigraph at {handle.backend_url}); Ctrl-C stops"
-    )
+    # the handlers go in before the server starts: a signal that came once the page answers but before
+    # they were installed went to the previous handler, and serve ran on
     stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    previous = {number: signal.signal(number, lambda *_: stop.set()) for number in (signal.SIGTERM, signal.SIGINT)}
     try:
-        handle.wait(stop)
-    except KeyboardInterrupt:
-        pass
-    except KGError as error:
-        raise _fail(error) from error
+        try:
+            handle = start(store_path(store or _global["store"]), host, port, writable=writable)
+        except KGError as error:
+            raise _fail(error) from error
+        mode = "read-write" if writable else "read-only"
+        out.print(
+            f"serving {handle.url}  SPARQL {handle.sparql_url} ({mode}, Oxigraph at {handle.backend_url}); Ctrl-C stops"
+        )
+        try:
+            handle.wait(stop)
+        except KeyboardInterrupt:
+            pass
+        except KGError as error:
+            raise _fail(error) from error
+        finally:
+            handle.stop()
     finally:
-        handle.stop()
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     out.print("stopped")
 
 
