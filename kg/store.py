@@ -371,10 +371,34 @@ class Store:
     def drop_graphs(self, iris: Iterable[URIRef | str]) -> None:
         """Drop several named graphs in one transaction: all of them go, or none."""
         names = [str(iri) for iri in iris]
-        if names:
-            self.note_changed(names)
-            statements = [_forget_from_union(names), *(f"DROP SILENT GRAPH <{iri}>" for iri in names)]
-            self._store.update(" ;\n".join(statements))
+        if not names:
+            return
+        self.note_changed(names)
+        statements = [f"DROP SILENT GRAPH <{iri}>" for iri in names]
+        alone = self._held_only_by({ox.NamedNode(name) for name in names})
+        if alone is None:  # blank nodes, which DELETE DATA cannot name: let SPARQL find them
+            statements.insert(0, _forget_from_union(names))
+        elif alone:
+            statements.append(f"DELETE DATA {{\n{_ntriples(alone)}\n}}")
+        self._store.update(" ;\n".join(statements))
+
+    def _held_only_by(self, graphs: set[ox.NamedNode]) -> list[ox.Triple] | None:
+        """The statements that no named graph but ``graphs`` holds (they leave the default graph with
+        them); None when one has a blank node. Looked up here rather than in SPARQL, whose NOT IN over
+        thousands of dropped graphs would be checked for every statement."""
+        candidates: set[ox.Triple] = set()
+        for graph in graphs:
+            candidates.update(q.triple for q in self._store.quads_for_pattern(None, None, None, graph))
+        if any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in candidates):
+            return None
+        return [
+            t
+            for t in candidates
+            if not any(
+                not isinstance(q.graph_name, ox.DefaultGraph) and q.graph_name not in graphs
+                for q in self._store.quads_for_pattern(t.subject, t.predicate, t.object, None)
+            )
+        ]
 
     def content_hash(self, doc: URIRef | str) -> str | None:
         rows = self.select(f"SELECT ?h WHERE {{ GRAPH <{doc}> {{ <{doc}> <{DIP.contentHash}> ?h }} }}")

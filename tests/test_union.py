@@ -197,3 +197,17 @@ def test_hand_over_empties_the_default_graph_for_a_writable_server(seed_store: P
     assert union_state(path) == UNION_OFF
     with Store(path) as store:
         assert_union_complete(store)
+
+
+@pytest.mark.parametrize("blank", [False, True], ids=["iris", "with-blank-node"])
+def test_drop_several_graphs_keeps_what_a_kept_graph_holds(tmp_path: Path, blank: bool) -> None:
+    among = '<https://example.org/x> <https://example.org/p> "only the dropped two" .\n'
+    kept = '<https://example.org/x> <https://example.org/p> "also in c" .\n'
+    extra = '_:n <https://example.org/p> "blank" .\n' if blank else ""
+    with Store(tmp_path / "kg") as store:
+        store.replace_graph_ntriples("https://example.org/doc/a", among + kept + extra)
+        store.replace_graph_ntriples("https://example.org/doc/b", among + kept)
+        store.replace_graph_ntriples("https://example.org/doc/c", kept)
+        store.drop_graphs(["https://example.org/doc/a", "https://example.org/doc/b"])
+        assert_union_complete(store)
+        assert [str(t.object) for t in default_graph(store)] == ['"also in c"']
