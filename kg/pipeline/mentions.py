@@ -456,7 +456,7 @@ class MentionFinder:
             chain = self._title_chain(title, titles, tokens) if title is not None else ()
             words = [t.text if t.text in NAME_SUFFIXES or INITIAL.fullmatch(t.text) else t.bare for t in run]
             # "Minister of Commerce, Industry and ...": after a comma, a lone word before "and" continues the
-            # title; right after a title it is a one-word name ("Foreign Minister Sugiono and ...").
+            # title; right after a title it is a one-word name ("Foreign Minister Wirandana and ...").
             continues_title = (
                 end < len(tokens)
                 and tokens[end].text == "and"
