@@ -93,6 +93,11 @@ def _document_progress() -> Iterator[tuple[Callable[[int, int, str], None], Call
         yield advance, phase
 
 
+def _warn(text: str) -> None:
+    """A warning on stderr; escaped, since paths and document text may hold rich's [markup]."""
+    err.print(f"warning: {escape(text)}", style="yellow")
+
+
 def _fail(error: KGError) -> typer.Exit:
     err.print(f"[bold red]error:[/] {escape(str(error))}", markup=True)
     err.print(f"  see README.md#{error.help_anchor}", style="dim")
@@ -164,7 +169,7 @@ def convert(
         for path in find_documents(files):
             item = convert_file(path)
             for warning in item.warnings:
-                err.print(f"warning: {warning}", style="yellow")
+                _warn(warning)
             converted.append(item)
     except KGError as error:
         raise _fail(error) from error
@@ -202,7 +207,7 @@ def _convert_dask(
     except KGError as error:
         raise _fail(error) from error
     for warning in result.warnings:
-        err.print(f"warning: {escape(warning)}", style="yellow")
+        _warn(warning)
     manifest = result.manifest
     out.print(
         f"converted {len(manifest.documents)} documents on {result.workers} workers: {len(manifest.shards)} shards, "
@@ -230,7 +235,7 @@ def ingest(
     except KGError as error:
         raise _fail(error) from error
     for warning in report.warnings:
-        err.print(f"warning: {warning}", style="yellow")
+        _warn(warning)
     out.print(
         f"ingested: {len(report.added)} added, {len(report.replaced)} replaced, "
         f"{len(report.skipped)} unchanged, {len(report.failed)} failed"
@@ -287,7 +292,7 @@ def build(
     except KGError as error:
         raise _fail(error) from error
     for warning in result.ingest.warnings:
-        err.print(f"warning: {warning}", style="yellow")
+        _warn(warning)
     s = result.summary
     table = Table(title="dipkg build", show_header=False)
     table.add_row(

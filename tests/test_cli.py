@@ -196,3 +196,13 @@ def test_cli_evaluate_missing_folder_exits_2(runner: CliRunner, tmp_path: Path) 
     result = runner.invoke(app, ["evaluate", str(tmp_path / "none")])
     assert result.exit_code == 2
     assert "no such folder" in result.output
+
+
+def test_warning_names_a_bracketed_path_verbatim(runner: CliRunner, tmp_path: Path) -> None:
+    folder = tmp_path / "[press] releases"
+    folder.mkdir()
+    (folder / "report.txt").write_text("The weather in the capital was mild on Tuesday.\n", encoding="utf-8")
+    result = runner.invoke(app, ["--store", str(tmp_path / "kg"), "ingest", str(folder)])
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert "[press] releases" in output and "no meeting found" in output
